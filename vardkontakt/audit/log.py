@@ -1,0 +1,138 @@
+"""Writing and sealing the access log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+
+from vardkontakt.audit.models import AccessLogEntry, AccessLogSeal, ChainHead
+from vardkontakt.crypto.keyring import get_keyring
+
+GENESIS = "0" * 64
+_PURPOSE = "access-log-chain"
+# The sealer looks this far below the highest sealed id for rows whose transaction committed late, so
+# that it never scans the whole log. A row later than that is reported by ``unsealed_stragglers``.
+LATE_COMMIT_WINDOW = 10_000
+
+
+def record(
+    *,
+    actor: models.Model | None,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    acting_role: str = "",
+    unit: models.Model | None = None,
+    subject: models.Model | None = None,
+) -> AccessLogEntry:
+    """Write one access-log row. Must run inside the transaction of the read it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the transaction of the read it records")
+    return AccessLogEntry.objects.create(
+        actor_id=getattr(actor, "pk", None),
+        acting_role=acting_role,
+        unit_id=getattr(unit, "pk", None),
+        subject_id=getattr(subject, "pk", None),
+        object_type=object_type,
+        object_id=str(object_id),
+        action=action,
+    )
+
+
+def canonical(entry: AccessLogEntry) -> bytes:
+    """The bytes of an entry that its seal covers; every column, in a fixed order."""
+    fields = [
+        str(entry.id),
+        entry.at.isoformat(timespec="microseconds"),
+        str(entry.actor_id or ""),
+        entry.acting_role,
+        str(entry.unit_id or ""),
+        str(entry.subject_id or ""),
+        entry.object_type,
+        entry.object_id,
+        entry.action,
+    ]
+    return "\x1f".join(fields).encode("utf-8")
+
+
+def chain_mac(prev_mac: str, entry: AccessLogEntry) -> str:
+    return get_keyring().mac(_PURPOSE, prev_mac.encode("ascii") + b"|" + canonical(entry)).hex()
+
+
+def seal_pending(batch_size: int = 1000) -> int:
+    """Seal committed rows that have no seal yet, oldest id first. Returns how many were sealed."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
+        sealed_ids = AccessLogSeal.objects.filter(entry_id=models.OuterRef("id"))
+        pending = list(
+            AccessLogEntry.objects.filter(id__gt=head.max_entry_id - LATE_COMMIT_WINDOW)
+            .filter(~models.Exists(sealed_ids))
+            .order_by("id")[:batch_size]
+        )
+        seals = []
+        seq, mac = head.seq, head.mac
+        for entry in pending:
+            seq += 1
+            new_mac = chain_mac(mac, entry)
+            seals.append(AccessLogSeal(seq=seq, entry_id=entry.id, prev_mac=mac, mac=new_mac))
+            mac = new_mac
+        if seals:
+            AccessLogSeal.objects.bulk_create(seals)
+            max_id = max(head.max_entry_id, *(entry.id for entry in pending))
+            ChainHead.objects.filter(id=1).update(seq=seq, mac=mac, max_entry_id=max_id)
+        return len(seals)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    entry_id: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} (entry {self.entry_id}): {self.reason}"
+
+
+def verify_chain(batch_size: int = 5000) -> ChainProblem | None:
+    """Walk the chain in order; return the first broken link, or None when it is whole."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    last_seq = 0
+    while True:
+        seals = list(AccessLogSeal.objects.filter(seq__gt=last_seq).order_by("seq")[:batch_size])
+        if not seals:
+            break
+        entries = AccessLogEntry.objects.in_bulk([s.entry_id for s in seals])
+        for seal in seals:
+            if seal.seq != expected_seq:
+                return ChainProblem(expected_seq, seal.entry_id, f"seal {expected_seq} is missing")
+            if seal.prev_mac != expected_prev:
+                return ChainProblem(
+                    seal.seq, seal.entry_id, "does not follow the previous seal (reordered or removed)"
+                )
+            entry = entries.get(seal.entry_id)
+            if entry is None:
+                return ChainProblem(seal.seq, seal.entry_id, "the entry has been deleted")
+            if chain_mac(seal.prev_mac, entry) != seal.mac:
+                return ChainProblem(seal.seq, seal.entry_id, "the entry or its seal has been altered")
+            expected_prev = seal.mac
+            expected_seq += 1
+            last_seq = seal.seq
+    head = ChainHead.objects.filter(id=1).first()
+    if head is not None and (head.seq != last_seq or head.mac != expected_prev):
+        return ChainProblem(
+            head.seq, 0, "the chain is shorter than its recorded head (seals removed at the end)"
+        )
+    return None
+
+
+def unsealed_stragglers(older_than_seconds: int = 3600) -> int:
+    """Rows that are old and still unsealed: the sealer has not run, or a row was slipped in below it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sealed_ids = AccessLogSeal.objects.filter(entry_id=models.OuterRef("id"))
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return AccessLogEntry.objects.filter(at__lt=cutoff).filter(~models.Exists(sealed_ids)).count()

@@ -1,0 +1,91 @@
+"""Encrypted attributes on models.
+
+A model keeps the sealed bytes in a ``BinaryField`` and exposes the clear value through a descriptor::
+
+    class Message(models.Model):
+        id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+        body_sealed = models.BinaryField()
+        body = EncryptedText("body_sealed")
+
+``message.body = "..."`` seals at once, with ``"<app.Model>.<attribute>:<pk>"`` as associated data, so
+the primary key must exist before the value is set (a UUID default does that). Reading opens the blob
+once per instance. The ``rotate_keys`` command finds every such descriptor by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar, overload
+
+from django.apps import apps
+from django.db import models
+
+from vardkontakt.crypto.envelope import open_sealed, seal
+
+T = TypeVar("T", str, bytes)
+
+
+class _Encrypted(Generic[T]):
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def aad(self, instance: models.Model) -> bytes:
+        if instance.pk is None:
+            raise ValueError(
+                f"{type(instance).__name__}.{self.name}: the primary key must be set before the value."
+            )
+        return f"{instance._meta.label}.{self.name}:{instance.pk}".encode()
+
+    def _encode(self, value: T) -> bytes:
+        raise NotImplementedError
+
+    def _decode(self, raw: bytes) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _Encrypted[T]: ...
+    @overload
+    def __get__(self, instance: models.Model, owner: type) -> T: ...
+    def __get__(self, instance: models.Model | None, owner: type) -> Any:
+        if instance is None:
+            return self
+        cache_name = f"_clear_{self.name}"
+        if cache_name not in instance.__dict__:
+            blob = getattr(instance, self.column)
+            instance.__dict__[cache_name] = (
+                self._decode(open_sealed(blob, self.aad(instance))) if blob else None
+            )
+        return instance.__dict__[cache_name]
+
+    def __set__(self, instance: models.Model, value: T) -> None:
+        setattr(instance, self.column, seal(self._encode(value), self.aad(instance)))
+        instance.__dict__[f"_clear_{self.name}"] = value
+
+
+class EncryptedText(_Encrypted[str]):
+    def _encode(self, value: str) -> bytes:
+        return value.encode("utf-8")
+
+    def _decode(self, raw: bytes) -> str:
+        return raw.decode("utf-8")
+
+
+class EncryptedBytes(_Encrypted[bytes]):
+    def _encode(self, value: bytes) -> bytes:
+        return bytes(value)
+
+    def _decode(self, raw: bytes) -> bytes:
+        return raw
+
+
+def encrypted_attributes() -> Iterator[tuple[type[models.Model], _Encrypted[Any]]]:
+    """Every (model, descriptor) pair in the installed apps."""
+    for model in apps.get_models():
+        for klass in model.__mro__:
+            for value in vars(klass).values():
+                if isinstance(value, _Encrypted):
+                    yield model, value

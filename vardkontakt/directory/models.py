@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vardkontakt.identity.hsa import validate_hsa_id
+
+
+class Region(models.Model):
+    """A Swedish region (county). ``code`` is the county code: 01 = Stockholm."""
+
+    code = models.CharField(max_length=2, unique=True)
+    name = models.CharField(max_length=100)
+    support_text = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareProvider(models.Model):
+    """Vårdgivare: the organisation that runs one or more units."""
+
+    hsa_id = models.CharField(max_length=31, unique=True, validators=[validate_hsa_id])
+    name = models.CharField(max_length=200)
+    organisation_number = models.CharField(max_length=10)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="providers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareType(models.TextChoices):
+    PRIMARY_CARE = "primary_care", _("Vårdcentral")
+    SPECIALIST = "specialist", _("Specialistmottagning")
+    MAMMOGRAPHY = "mammography", _("Mammografi")
+    DENTAL = "dental", _("Tandvård")
+    INTERPRETING = "interpreting", _("Tolkcentral")
+    COMPLAINTS = "complaints", _("Patientnämnd")
+    OTHER = "other", _("Övrig vård")
+
+
+class UnitStatus(models.TextChoices):
+    LISTED = "listed", _("I katalogen, ej ansluten")
+    ACTIVE = "active", _("Ansluten")
+    INACTIVE = "inactive", _("Inaktiverad")
+
+
+class EService(models.TextChoices):
+    """The e-services a unit can offer; the contact card lists the active ones."""
+
+    CASES = "cases", _("Ärenden och meddelanden")
+    BOOKING = "booking", _("Boka, av- och omboka tid")
+    JOURNAL = "journal", _("Journalen")
+    PRESCRIPTIONS = "prescriptions", _("Förnya recept")
+    DENTAL_CERTIFICATE = "dental_certificate", _("Tandvårdsintyg")
+    MAMMOGRAPHY = "mammography", _("Kallelse till mammografi")
+    INTERPRETER = "interpreter", _("Boka tolk")
+    COMPLAINTS = "complaints", _("Synpunkter och klagomål till Patientnämnden")
+    RHEUMATOLOGY = "rheumatology", _("Egenrapportering reumatologi")
+
+
+class Unit(models.Model):
+    """Vårdenhet / mottagning: a clinic as the provider directory describes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    hsa_id = models.CharField(max_length=31, unique=True, validators=[validate_hsa_id])
+    name = models.CharField(max_length=200)
+    provider = models.ForeignKey(CareProvider, on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="units")
+    care_type = models.CharField(max_length=32, choices=CareType.choices, default=CareType.OTHER)
+    status = models.CharField(max_length=16, choices=UnitStatus.choices, default=UnitStatus.LISTED)
+    street_address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=6, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    municipality_code = models.CharField(max_length=4)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    opening_hours = models.TextField(blank=True)
+    description = models.TextField(blank=True)  # the clinic's free text on its contact card
+    # Service area: the region always; optionally narrowed to some municipalities (codes).
+    service_area_municipalities = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["municipality_code", "name"], name="unit_municipality_name"),
+            models.Index(fields=["status", "name"], name="unit_status_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=UnitStatus.values), name="unit_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(care_type__in=CareType.values), name="unit_care_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def active_eservices(self) -> list[str]:
+        if self.status != UnitStatus.ACTIVE:
+            return []
+        return [s.service for s in self.eservices.all() if s.active]
+
+
+class UnitEService(models.Model):
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="eservices")
+    service = models.CharField(max_length=32, choices=EService.choices)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "service"], name="unit_eservice_unique"),
+            models.CheckConstraint(
+                condition=models.Q(service__in=EService.values), name="unit_eservice_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "active"], name="unit_eservice_service_active")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.service}"

@@ -1,0 +1,59 @@
+"""View decorators for the two realms. A wrong realm gets the same answer as no session at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.identity.policy import can_act_for
+from vardkontakt.identity.session import ACTING_FOR_KEY, Realm, current_realm
+
+View = Callable[..., HttpResponse]
+
+
+def _gate(realm: Realm, login_url: str) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            here = current_realm(request)
+            if here is None:
+                return HttpResponseRedirect(reverse(login_url))
+            if here != realm:
+                return render(request, "identity/wrong_realm.html", {"realm": here}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+resident_required = _gate(Realm.RESIDENT, "identity:login")
+staff_required = _gate(Realm.STAFF, "identity:staff_login")
+
+
+def logged_in_resident(request: HttpRequest) -> Resident:
+    return request.user.resident  # type: ignore[union-attr]
+
+
+def logged_in_staff(request: HttpRequest) -> Staff:
+    return request.user.staff  # type: ignore[union-attr]
+
+
+def acting_resident(request: HttpRequest) -> Resident:
+    """The resident whose matters the page shows: the user, or a child they act for right now.
+
+    The proxy is checked on every request, so it ends by itself on the child's 13th birthday."""
+    me = logged_in_resident(request)
+    child_id = request.session.get(ACTING_FOR_KEY)
+    if child_id:
+        child = Resident.objects.filter(pk=child_id).first()
+        if child is not None and can_act_for(me, child):
+            return child
+        request.session.pop(ACTING_FOR_KEY, None)
+    return me

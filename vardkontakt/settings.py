@@ -1,0 +1,181 @@
+"""Django settings for Vårdkontakt, read from the environment (see docs/configuration.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from vardkontakt.env import database_from_url, env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VK_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("VK_DEBUG", False)
+
+if DEBUG:
+    SECRET_KEY = env_str("VK_SECRET_KEY", "insecure-development-key-" + "x" * 40)
+else:
+    SECRET_KEY = env_str("VK_SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("VK_SECRET_KEY must be at least 50 characters long.")
+
+ALLOWED_HOSTS = env_list("VK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "vardkontakt.crypto",
+    "vardkontakt.audit",
+    "vardkontakt.identity",
+    "vardkontakt.directory",
+    "vardkontakt.roles",
+    "vardkontakt.web",
+    "vardkontakt.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "vardkontakt.web.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "vardkontakt.identity.middleware.SessionRealmMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vardkontakt.urls"
+WSGI_APPLICATION = "vardkontakt.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "vardkontakt.web.context_processors.site",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------
+DATABASES = {
+    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vardkontakt.sqlite3'}"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity and sessions -------------------------------------------------------------------------
+AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS: list[str] = []  # users log in with e-ID only; see identity.eid
+LOGIN_URL = "identity:login"
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "vk_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Idle and absolute lifetimes of a logged-in session, enforced by SessionRealmMiddleware.
+VK_SESSION_IDLE_SECONDS = env_int("VK_SESSION_IDLE_SECONDS", 15 * 60, minimum=60)
+VK_SESSION_ABSOLUTE_SECONDS = env_int("VK_SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60, minimum=300)
+SESSION_COOKIE_AGE = VK_SESSION_ABSOLUTE_SECONDS
+
+# Which e-ID providers are offered. "demo" is the foundation's pick-a-person provider: it is refused at
+# start-up unless DEBUG is on or VK_ALLOW_SIMULATORS is set (identity.apps).
+VK_EID_PROVIDERS = env_list("VK_EID_PROVIDERS", ["demo"] if DEBUG else [])
+VK_ALLOW_SIMULATORS = env_bool("VK_ALLOW_SIMULATORS", False)
+
+# --- Encryption ------------------------------------------------------------------------------------
+# The key ring: JSON in VK_KEYRING, or a file named by VK_KEYRING_FILE (see crypto.keyring).
+VK_KEYRING = env_str("VK_KEYRING", "")
+VK_KEYRING_FILE = env_str("VK_KEYRING_FILE", "")
+
+# --- Internationalisation --------------------------------------------------------------------------
+LANGUAGE_CODE = "sv"
+LANGUAGES = [("sv", _("Svenska")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "vardkontakt" / "locale"]
+LANGUAGE_COOKIE_NAME = "vk_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "build" / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Security --------------------------------------------------------------------------------------
+# Behind TLS (production) the cookies are secure and HSTS is sent. The proxy in front must set
+# X-Forwarded-Proto; VK_TRUST_PROXY says that it does.
+VK_TLS = env_bool("VK_TLS", not DEBUG)
+if env_bool("VK_TRUST_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = VK_TLS
+CSRF_COOKIE_SECURE = VK_TLS
+LANGUAGE_COOKIE_SECURE = VK_TLS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = VK_TLS and env_bool("VK_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("VK_HSTS_SECONDS", 31536000, minimum=0) if VK_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = VK_TLS
+SECURE_HSTS_PRELOAD = VK_TLS and env_bool("VK_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("VK_CSRF_TRUSTED_ORIGINS", [])
+
+# --- E-mail and SMS --------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("VK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("VK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("VK_EMAIL_PORT", 25, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("VK_DEFAULT_FROM_EMAIL", "no-reply@vardkontakt.invalid")
+VK_SMS_BACKEND = env_choice("VK_SMS_BACKEND", "console", {"console", "http"})
+
+# --- Background tasks ------------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("VK_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# --- Logging: never personal data; see docs/security.md --------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("VK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Region this installation serves ---------------------------------------------------------------
+VK_REGION_CODE = env_str("VK_REGION_CODE", "01")  # county code; 01 = Region Stockholm
+CSRF_FAILURE_VIEW = "vardkontakt.web.views.csrf_failure"

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from vardkontakt.web import views as web_views
+
+urlpatterns = [
+    path("", include("vardkontakt.web.urls")),
+    path("", include("vardkontakt.identity.urls")),
+    path("hitta-vard/", include("vardkontakt.directory.urls")),
+    path("api/", include("vardkontakt.api.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+handler400 = web_views.error_400
+handler403 = web_views.error_403
+handler404 = web_views.error_404
+handler500 = web_views.error_500
