@@ -83,7 +83,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Identity and sessions -------------------------------------------------------------------------
 AUTH_USER_MODEL = "identity.User"
-AUTHENTICATION_BACKENDS: list[str] = []  # users log in with e-ID only; see identity.eid
+# Users log in with e-ID only (identity.eid); this backend only loads the user of a session.
+AUTHENTICATION_BACKENDS = ["vardkontakt.identity.backends.EIdBackend"]
 LOGIN_URL = "identity:login"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_NAME = "vk_session"
