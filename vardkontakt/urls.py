@@ -1,5 +1,4 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from vardkontakt.web import views as web_views
 
@@ -8,7 +7,6 @@ urlpatterns = [
     path("", include("vardkontakt.identity.urls")),
     path("hitta-vard/", include("vardkontakt.directory.urls")),
     path("api/", include("vardkontakt.api.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
 ]
 
 handler400 = web_views.error_400

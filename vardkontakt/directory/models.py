@@ -61,6 +61,11 @@ class EService(models.TextChoices):
     RHEUMATOLOGY = "rheumatology", _("Egenrapportering reumatologi")
 
 
+def is_municipality_code(value: str) -> bool:
+    """Kommunkod: four ASCII digits, the first two being the county (``Region.code``)."""
+    return len(value) == 4 and value.isascii() and value.isdigit()
+
+
 class Unit(models.Model):
     """Vårdenhet / mottagning: a clinic as the provider directory describes it."""
 
@@ -100,10 +105,15 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def active_eservices(self) -> list[str]:
+    def active_eservices(self) -> list[EService]:
+        """The e-services residents can use here, in the order of ``EService``; none unless ACTIVE.
+
+        Reads ``self.eservices.all()``, so a list of units should ``prefetch_related("eservices")``.
+        """
         if self.status != UnitStatus.ACTIVE:
             return []
-        return [s.service for s in self.eservices.all() if s.active]
+        active = {s.service for s in self.eservices.all() if s.active}
+        return [service for service in EService if service in active]
 
 
 class UnitEService(models.Model):

@@ -11,17 +11,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 MAX_LENGTH = 31
-_PATTERN = re.compile(r"^SE\d{10}-[A-Z0-9]+$")
+_PATTERN = re.compile(r"^SE\d{10}-[A-Z0-9]+$", re.ASCII)
 
 
 def normalize_hsa_id(value: str) -> str:
     """Return the canonical (upper-case) HSA-id or raise ``ValidationError`` naming the problem."""
-    text = (value or "").strip().upper()
+    raw = (value or "").strip()
+    text = raw.upper()
     if not text:
         raise ValidationError(_("Ange ett HSA-id."), code="required")
     if len(text) > MAX_LENGTH:
         raise ValidationError(_("Ett HSA-id har högst 31 tecken."), code="length")
-    if not _PATTERN.match(text):
+    # ASCII only, checked before upper-casing: "ﬁ".upper() is "FI", and "١" is a digit to a plain ``\d``.
+    if not raw.isascii() or not _PATTERN.match(text):
         raise ValidationError(
             _(
                 "Ett HSA-id skrivs som SE, tio siffror, bindestreck och bokstäver eller siffror, till exempel SE2321000016-1003."

@@ -3,6 +3,12 @@
 Accepted written forms: ``YYYYMMDDNNNC``, ``YYYYMMDD-NNNC``, ``YYMMDDNNNC``, ``YYMMDD-NNNC`` and
 ``YYMMDD+NNNC`` (the plus says the person is 100 or older). Spaces around the input are ignored. The
 canonical stored form is 12 digits. A coordination number has 60 added to the day of birth.
+
+A coordination number may carry an incomplete birth date: month ``00`` and/or day ``60`` (day 00 plus
+60) when Skatteverket does not know them (the official test numbers include such). Its ``birth_date``
+is then the earliest date the known parts allow (1 January, or the 1st of the month) and
+``birth_date_complete`` is false. The earliest date makes the person as old as they can be, so that an
+age limit such as a guardian's access to a child under 13 ends early rather than late.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# ASCII digits only: ``\d`` alone would also accept, say, Arabic-Indic or full-width digits.
 _PATTERN = re.compile(
-    r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
+    r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sep>[-+]?)(?P<serial>\d{3})(?P<check>\d)$",
+    re.ASCII,
 )
 
 
@@ -33,6 +41,7 @@ class Personnummer:
     digits: str  # 12 digits, YYYYMMDDNNNC
     birth_date: date
     is_coordination_number: bool
+    birth_date_complete: bool = True  # false: a coordination number with month 00 and/or day 60
 
     def __str__(self) -> str:
         return f"{self.digits[:8]}-{self.digits[8:]}"
@@ -64,8 +73,12 @@ def parse(value: str, *, today: date | None = None) -> Personnummer:
     sep = match["sep"]
     if century is not None and sep == "+":
         raise ValidationError(_("Plustecken används bara med tvåsiffrigt årtal."), code="format")
-    coordination = dd > 60
+    coordination = dd >= 60
     day = dd - 60 if coordination else dd
+    # Only a coordination number may leave the month or the day unknown (00).
+    complete = mm != 0 and day != 0
+    if not coordination and not complete:
+        raise ValidationError(_("Personnumret innehåller ett datum som inte finns."), code="date")
     if century is not None:
         year = int(century) * 100 + yy
     else:
@@ -75,7 +88,7 @@ def parse(value: str, *, today: date | None = None) -> Personnummer:
         if sep == "+":
             year -= 100
     try:
-        birth = date(year, mm, day)
+        birth = date(year, mm or 1, day or 1)
     except ValueError:
         raise ValidationError(_("Personnumret innehåller ett datum som inte finns."), code="date") from None
     if birth > today:
@@ -87,4 +100,5 @@ def parse(value: str, *, today: date | None = None) -> Personnummer:
         digits=f"{year:04d}{mm:02d}{dd:02d}{match['serial']}{match['check']}",
         birth_date=birth,
         is_coordination_number=coordination,
+        birth_date_complete=complete,
     )

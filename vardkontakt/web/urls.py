@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vardkontakt.web import views
+from vardkontakt.web import language, views
 
 app_name = "web"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("mina-sidor/", views.resident_home, name="resident_home"),
     path("vardpersonal/", views.staff_home, name="staff_home"),
+    path("sprak/<str:code>/", language.choose_language, name="language"),
 ]
