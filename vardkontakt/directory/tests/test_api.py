@@ -1,0 +1,110 @@
+"""GET /api/v1/units: the search as JSON, through the same ``search_units`` as the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from vardkontakt.conftest import Demo
+from vardkontakt.directory.models import EService, Unit, UnitEService, UnitStatus
+from vardkontakt.directory.search import PAGE_SIZE
+
+URL = "/api/v1/units"
+
+
+def get(client: Client, **params: str) -> list[dict[str, Any]]:
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    data: list[dict[str, Any]] = response.json()
+    return data
+
+
+def test_units_by_name_with_their_active_e_services(demo: Demo, client: Client) -> None:
+    solna = demo.unit("solna")
+    UnitEService.objects.filter(unit=solna, service=EService.JOURNAL).update(active=False)
+
+    data = get(client, q="solna")
+
+    assert [unit["name"] for unit in data] == [
+        "Reumatologmottagningen Solna",
+        "Vaccinationsmottagning Solna",
+        "Vårdcentral Solna",
+    ]
+    assert data[2] == {
+        "id": str(solna.pk),
+        "hsa_id": "SE2321000016-1001",
+        "name": "Vårdcentral Solna",
+        "city": "Solna",
+        "municipality_code": "0184",
+        "care_type": "primary_care",
+        "eservices": ["cases", "booking", "prescriptions"],
+    }
+    assert data[1]["eservices"] == []  # LISTED
+
+
+def test_filters(demo: Demo, client: Client) -> None:
+    assert [u["name"] for u in get(client, municipality="0160")] == ["Barnavårdscentralen Täby"]
+    assert [u["name"] for u in get(client, eservice="complaints")] == ["Patientnämnden Region Stockholm"]
+    assert [u["name"] for u in get(client, q="mottagning", municipality="0184", eservice="rheumatology")] == [
+        "Reumatologmottagningen Solna"
+    ]
+
+
+def test_without_filters_lists_the_public_units(demo: Demo, client: Client) -> None:
+    Unit.objects.filter(pk=demo.unit("nacka").pk).update(status=UnitStatus.INACTIVE)
+
+    names = {unit["name"] for unit in get(client)}
+
+    assert names == {unit.name for unit in demo.units.values()} - {"Vårdcentral Nacka"}
+
+
+def test_inactive_units_are_not_listed(demo: Demo, client: Client) -> None:
+    Unit.objects.filter(pk=demo.unit("solna").pk).update(status=UnitStatus.INACTIVE)
+    assert "Vårdcentral Solna" not in [u["name"] for u in get(client, q="solna")]
+    assert "Vårdcentral Solna" not in [u["name"] for u in get(client, eservice="journal")]
+
+
+def test_at_most_one_page(demo: Demo, client: Client) -> None:
+    solna = demo.unit("solna")
+    Unit.objects.bulk_create(
+        Unit(
+            hsa_id=f"SE2321000016-80{n:02}",
+            name=f"Provmottagning {n:02}",
+            provider=solna.provider,
+            region=solna.region,
+            municipality_code="0180",
+        )
+        for n in range(PAGE_SIZE + 1)
+    )
+    assert len(get(client, q="provmottagning")) == PAGE_SIZE
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter", "message"),
+    [
+        ({"municipality": "180"}, "municipality", "Kommunkoden ska vara fyra siffror, till exempel 0180."),
+        ({"municipality": "01801"}, "municipality", "Kommunkoden ska vara fyra siffror, till exempel 0180."),
+        ({"eservice": "video"}, "eservice", "Välj en e-tjänst i listan."),
+    ],
+)
+def test_an_invalid_filter_is_refused(
+    demo: Demo, client: Client, params: dict[str, str], parameter: str, message: str
+) -> None:
+    response = client.get(URL, params)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [{"type": "value_error", "loc": ["query", parameter], "msg": message}]
+    }
+
+
+def test_both_invalid_filters_are_named(demo: Demo, client: Client) -> None:
+    response = client.get(URL, {"municipality": "x", "eservice": "y"})
+
+    assert response.status_code == 422
+    assert {tuple(error["loc"]) for error in response.json()["detail"]} == {
+        ("query", "municipality"),
+        ("query", "eservice"),
+    }
