@@ -6,18 +6,22 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from vardkontakt.identity.models import Resident, Staff
 from vardkontakt.identity.policy import can_act_for
-from vardkontakt.identity.session import ACTING_FOR_KEY, Realm, current_realm
+from vardkontakt.identity.session import ACTING_FOR_KEY, Realm, current_realm, end_session
 
 View = Callable[..., HttpResponse]
 
 
-def _gate(realm: Realm, login_url: str) -> Callable[[View], View]:
+def _gate(
+    realm: Realm, login_url: str, still_allowed: Callable[[HttpRequest], str | None] | None = None
+) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -26,6 +30,11 @@ def _gate(realm: Realm, login_url: str) -> Callable[[View], View]:
                 return HttpResponseRedirect(reverse(login_url))
             if here != realm:
                 return render(request, "identity/wrong_realm.html", {"realm": here}, status=403)
+            refusal = still_allowed(request) if still_allowed else None
+            if refusal is not None:
+                end_session(request)
+                messages.warning(request, refusal)
+                return HttpResponseRedirect(reverse(login_url))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -33,8 +42,25 @@ def _gate(realm: Realm, login_url: str) -> Callable[[View], View]:
     return decorator
 
 
-resident_required = _gate(Realm.RESIDENT, "identity:login")
-staff_required = _gate(Realm.STAFF, "identity:staff_login")
+def _staff_holds_a_role(request: HttpRequest) -> str | None:
+    """Asked on every request, so that a revoked or ended role stops working at once, not at the next
+    login. A member without any role in force is logged out."""
+    from vardkontakt.roles.policy import has_any_role, staff_of  # roles depends on identity
+
+    if has_any_role(staff_of(request.user)):  # type: ignore[arg-type]
+        return None
+    return _("Du har inte längre någon behörighet i Vårdkontakt. Kontakta din lokala administratör.")
+
+
+def _resident_may_still_log_in(request: HttpRequest) -> str | None:
+    """The population register may report a death while a session is open: it ends at once."""
+    if logged_in_resident(request).deceased:
+        return _("Den här personen kan inte logga in.")
+    return None
+
+
+resident_required = _gate(Realm.RESIDENT, "identity:login", _resident_may_still_log_in)
+staff_required = _gate(Realm.STAFF, "identity:staff_login", _staff_holds_a_role)
 
 
 def logged_in_resident(request: HttpRequest) -> Resident:

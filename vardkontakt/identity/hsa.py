@@ -22,7 +22,8 @@ def normalize_hsa_id(value: str) -> str:
         raise ValidationError(_("Ange ett HSA-id."), code="required")
     if len(text) > MAX_LENGTH:
         raise ValidationError(_("Ett HSA-id har högst 31 tecken."), code="length")
-    # ASCII only, checked before upper-casing: "ﬁ".upper() is "FI", and "١" is a digit to a plain ``\d``.
+    # ASCII only, checked before upper-casing: "\ufb01".upper() is "FI", and a plain ``\d`` would also
+    # take Arabic-Indic or full-width digits.
     if not raw.isascii() or not _PATTERN.match(text):
         raise ValidationError(
             _(

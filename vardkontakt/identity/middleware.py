@@ -4,15 +4,28 @@ import time
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from vardkontakt.identity.session import Realm, current_realm, end_session, expired, touch
+from vardkontakt.identity.session import (
+    REALM_KEY,
+    Expiry,
+    Realm,
+    current_realm,
+    end_session,
+    expiry,
+    login_url_for,
+    touch,
+)
 
 
 class SessionRealmMiddleware:
-    """Ends a logged-in session that has been idle too long or has lived too long, or has no realm."""
+    """Ends a logged-in session that has been idle too long or has lived too long, or has no realm.
+
+    Also flushes what is left of a session whose user can no longer be loaded (deactivated, say), so
+    that nothing of it comes back if the user is activated again."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,10 +34,33 @@ class SessionRealmMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             realm = current_realm(request)
-            if realm is None or expired(request, now):
+            reason = expiry(request, now) if realm is not None else None
+            if realm is None or reason is not None:
+                if realm is None:
+                    realm = Realm.STAFF if request.user.is_staff_member else Realm.RESIDENT
+                    text = _("Du har loggats ut. Logga in igen.")
+                elif reason == Expiry.IDLE:
+                    text = _("Du har loggats ut eftersom du varit inaktiv för länge.")
+                else:
+                    text = _("Du har loggats ut eftersom du varit inloggad för länge. Logga in igen.")
                 end_session(request)
-                messages.info(request, _("Du har loggats ut eftersom du varit inaktiv för länge."))
-                login = "identity:staff_login" if realm == Realm.STAFF else "identity:login"
-                return HttpResponseRedirect(reverse(login))
+                return _redirect_with_message(request, reverse(login_url_for(realm)), text)
             touch(request, now)
+        elif request.session.get(REALM_KEY) is not None:
+            end_session(request)
         return self.get_response(request)
+
+
+def _redirect_with_message(request: HttpRequest, url: str, text: str) -> HttpResponse:
+    """Redirect with a message for the next page, whether or not MessageMiddleware has run yet.
+
+    This middleware answers before the ones below it run, so when it sits above MessageMiddleware
+    (as in settings.MIDDLEWARE) it stores the message itself."""
+    response = HttpResponseRedirect(url)
+    if hasattr(request, "_messages"):
+        messages.info(request, text)
+    else:
+        storage = default_storage(request)
+        storage.add(messages.INFO, text)
+        storage.update(response)
+    return response

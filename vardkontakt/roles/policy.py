@@ -14,7 +14,9 @@ _GRANTABLE_AT_UNIT: dict[str, frozenset[str]] = {
     Role.ACCESS_ADMIN: frozenset({Role.CASE_RECEIVER, Role.CASE_HANDLER}),
 }
 # The region administrator connects units: it appoints the first local administrator and the unit
-# manager of a unit in its region, and hands out the region's own roles.
+# manager of a unit in its region, and hands out the region's own roles. Once a unit has a local
+# administrator, further ones come from the unit itself; the region may still take one away (a
+# deactivation, or an administrator who has left), after which it may appoint a new first one.
 _REGION_ADMIN_GRANTS_AT_UNIT = frozenset({Role.LOCAL_ADMIN, Role.UNIT_MANAGER})
 
 
@@ -74,11 +76,31 @@ def can_grant(
     for granting_role, grantable in _GRANTABLE_AT_UNIT.items():
         if role in grantable and has_role(actor, granting_role, unit=unit):
             return True
-    return role in _REGION_ADMIN_GRANTS_AT_UNIT and has_role(actor, Role.REGION_ADMIN, region=unit.region)
+    if role in _REGION_ADMIN_GRANTS_AT_UNIT and _is_region_admin_of(actor, unit):
+        return role != Role.LOCAL_ADMIN or not _has_local_admin(unit)
+    return False
 
 
 def can_revoke(actor: Staff | None, grant: RoleGrant) -> bool:
-    return can_grant(actor, grant.role, unit=grant.unit, region=grant.region)
+    """May ``actor`` revoke ``grant``? Whoever may grant its role there; and the region administrator
+    may take away the local administrators and unit managers of units in its region."""
+    if can_grant(actor, grant.role, unit=grant.unit, region=grant.region):
+        return True
+    return (
+        actor is not None
+        and grant.role in _REGION_ADMIN_GRANTS_AT_UNIT
+        and grant.unit is not None
+        and grant.region is None
+        and _is_region_admin_of(actor, grant.unit)
+    )
+
+
+def _is_region_admin_of(actor: Staff, unit: Unit) -> bool:
+    return has_role(actor, Role.REGION_ADMIN, region=unit.region)
+
+
+def _has_local_admin(unit: Unit) -> bool:
+    return RoleGrant.objects.in_force().filter(role=Role.LOCAL_ADMIN, unit=unit).exists()
 
 
 def grants_visible_to(actor: Staff | None) -> QuerySet[RoleGrant]:

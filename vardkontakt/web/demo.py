@@ -340,6 +340,10 @@ def seed() -> dict[str, int]:
                 .exists()
             ):
                 grant_role_by_operator(
-                    staff, role, unit=at_unit, region=in_region, reference="Demo: behovs- och riskanalys 2026-01"
+                    staff,
+                    role,
+                    unit=at_unit,
+                    region=in_region,
+                    reference="Demo: behovs- och riskanalys 2026-01",
                 )
     return {"units": len(units), "residents": len(residents), "staff": len(STAFF)}

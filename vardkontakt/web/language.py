@@ -28,7 +28,7 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = chosen_language(request)
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
@@ -38,7 +38,9 @@ class LanguageMiddleware:
 @require_safe
 def choose_language(request: HttpRequest, code: str) -> HttpResponse:
     target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("web:home")
     response = HttpResponseRedirect(target)
     if code in dict(settings.LANGUAGES):
@@ -48,6 +50,6 @@ def choose_language(request: HttpRequest, code: str) -> HttpResponse:
             max_age=365 * 24 * 60 * 60,
             secure=settings.LANGUAGE_COOKIE_SECURE,
             httponly=True,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite="Lax",
         )
     return response

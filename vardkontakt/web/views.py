@@ -46,16 +46,25 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/staff_home.html", {"staff": staff, "grants": grants})
 
 
+def _error_page(request: HttpRequest, status: int, **context: object) -> HttpResponse:
+    return render(
+        request,
+        "web/error.html",
+        {"status": status, **context},
+        status=status,
+    )
+
+
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 400}, status=400)
+    return _error_page(request, 400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 403}, status=403)
+    return _error_page(request, 403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 404}, status=404)
+    return _error_page(request, 404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
@@ -66,4 +75,5 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "web/error.html", {"status": 403, "csrf": True}, status=403)
+    # ``reason`` names what was missing (cookie, token, Origin); it is for the server's log, not the page.
+    return _error_page(request, 403, csrf=True)

@@ -6,6 +6,7 @@ unless VK_ALLOW_SIMULATORS is set (registry.refuse_simulators_in_production)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from vardkontakt.identity.eid.registry import enabled
 from vardkontakt.identity.models import Resident, Staff
 from vardkontakt.identity.session import Realm, start_session
 from vardkontakt.ids import first_by_id
+from vardkontakt.roles.models import RoleGrant
 from vardkontakt.roles.policy import has_any_role
 
 METHOD = "demo"
@@ -53,7 +55,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         else:
             start_session(request, staff.user, Realm.STAFF, METHOD)
             return HttpResponseRedirect(reverse("web:staff_home"))
+    # The list shows the roles each person holds now: not revoked, ended or future ones.
+    in_force = RoleGrant.objects.in_force().select_related("unit", "region").order_by("role")
     people = Staff.objects.order_by("family_name", "given_name").prefetch_related(
-        "grants__unit", "grants__region"
+        Prefetch("grants", queryset=in_force)
     )[:100]
     return render(request, "identity/demo_login.html", {"people": people, "realm": Realm.STAFF})

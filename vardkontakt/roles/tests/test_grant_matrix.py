@@ -17,6 +17,8 @@ The tables are written out by hand from DESIGN.md, not computed from the policy:
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -242,9 +244,14 @@ def well_scoped(role: str, scope: str) -> bool:
     return scope == "platform"
 
 
-def scope_kwargs(world: World, scope: str) -> dict[str, Unit | Region | None]:
+class Where(TypedDict, total=False):
+    unit: Unit
+    region: Region
+
+
+def scope_kwargs(world: World, scope: str) -> Where:
     demo = world.demo
-    where: dict[str, dict[str, Unit | Region | None]] = {
+    where: dict[str, Where] = {
         "solna": {"unit": demo.unit("solna")},
         "ortopeden": {"unit": demo.unit("ortopeden")},
         "granby": {"unit": world.other_unit},
@@ -338,9 +345,7 @@ def tinas_grants(world: World) -> dict[tuple[str, str], RoleGrant]:
 
 
 @pytest.mark.parametrize("actor", ACTORS)
-def test_revoke_role_matrix(
-    world: World, tinas_grants: dict[tuple[str, str], RoleGrant], actor: str
-) -> None:
+def test_revoke_role_matrix(world: World, tinas_grants: dict[tuple[str, str], RoleGrant], actor: str) -> None:
     member = world.member(actor)
     wrong = []
     assert len(tinas_grants) == 3 * 6 + 2 * 2 + 1
@@ -378,7 +383,9 @@ def test_unit_role_named_with_both_unit_and_region_is_refused(world: World) -> N
         assert not can_grant(
             world.member(actor), Role.UNIT_MANAGER, unit=demo.unit("solna"), region=demo.region
         )
-    assert not can_grant(world.member("rita"), Role.ACCOUNT_ADMIN, unit=demo.unit("solna"), region=demo.region)
+    assert not can_grant(
+        world.member("rita"), Role.ACCOUNT_ADMIN, unit=demo.unit("solna"), region=demo.region
+    )
 
 
 def test_region_admin_may_grant_a_local_admin_again_once_the_unit_has_none(world: World) -> None:

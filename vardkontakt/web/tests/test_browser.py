@@ -68,7 +68,12 @@ def assert_accessible(page: Page) -> None:
     )
     serious = [v for v in result["violations"] if v["impact"] in {"serious", "critical"}]
     details = [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"][:5]],
+        }
         for v in serious
     ]
     assert not serious, f"axe violations on {page.url}:\n{json.dumps(details, indent=2, ensure_ascii=False)}"
