@@ -73,7 +73,17 @@ def database_from_url(url: str) -> dict[str, object]:
             f"DATABASE_URL has the unsupported scheme {scheme or '(none)'!r}: "
             "use sqlite:///path/to/db.sqlite3 or postgres://user@host:port/name."
         )
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    try:
+        parsed = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:  # the message names the part, never the URL (it may hold a password)
+        raise ImproperlyConfigured(
+            f"DATABASE_URL cannot be read: {exc} Characters such as @ : / in the password must be %-quoted."
+        ) from None
+    config: dict[str, object] = dict(parsed)
+    if config.get("NAME") in ("", None, ":memory:"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database: use sqlite:///path/to/db.sqlite3 or postgres://user@host:port/name."
+        )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
@@ -41,7 +42,10 @@ def record(
 
 
 def canonical(entry: AccessLogEntry) -> bytes:
-    """The bytes of an entry that its seal covers; every column, in a fixed order."""
+    """The bytes of an entry that its seal covers; every column, in a fixed order.
+
+    A JSON array, so that no value can shift a boundary between two columns: with a plain separator,
+    ``("case\x1f1", "")`` and ``("case", "1\x1f")`` would be the same bytes."""
     fields = [
         str(entry.id),
         entry.at.isoformat(timespec="microseconds"),
@@ -53,7 +57,7 @@ def canonical(entry: AccessLogEntry) -> bytes:
         entry.object_id,
         entry.action,
     ]
-    return "\x1f".join(fields).encode("utf-8")
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def chain_mac(prev_mac: str, entry: AccessLogEntry) -> str:
@@ -91,11 +95,18 @@ class ChainProblem:
     reason: str
 
     def __str__(self) -> str:
+        if not self.entry_id:  # a problem of the chain, not of one entry's seal
+            return f"seal {self.seq}: {self.reason}"
         return f"seal {self.seq} (entry {self.entry_id}): {self.reason}"
 
 
 def verify_chain(batch_size: int = 5000) -> ChainProblem | None:
     """Walk the chain in order; return the first broken link, or None when it is whole."""
+    # The head is read first: a sealer running meanwhile only appends seals after the head it leaves,
+    # so the chain read below is never shorter than this head (unless seals have been removed).
+    head = ChainHead.objects.filter(id=1).first()
+    head_seq = head.seq if head is not None else 0
+    mac_at_head = GENESIS if head_seq == 0 else None
     expected_prev = GENESIS
     expected_seq = 1
     last_seq = 0
@@ -106,7 +117,11 @@ def verify_chain(batch_size: int = 5000) -> ChainProblem | None:
         entries = AccessLogEntry.objects.in_bulk([s.entry_id for s in seals])
         for seal in seals:
             if seal.seq != expected_seq:
-                return ChainProblem(expected_seq, seal.entry_id, f"seal {expected_seq} is missing")
+                return ChainProblem(
+                    expected_seq,
+                    0,
+                    f"seal {expected_seq} is missing (the next seal is {seal.seq}, of entry {seal.entry_id})",
+                )
             if seal.prev_mac != expected_prev:
                 return ChainProblem(
                     seal.seq, seal.entry_id, "does not follow the previous seal (reordered or removed)"
@@ -116,14 +131,25 @@ def verify_chain(batch_size: int = 5000) -> ChainProblem | None:
                 return ChainProblem(seal.seq, seal.entry_id, "the entry has been deleted")
             if chain_mac(seal.prev_mac, entry) != seal.mac:
                 return ChainProblem(seal.seq, seal.entry_id, "the entry or its seal has been altered")
+            if seal.seq == head_seq:
+                mac_at_head = seal.mac
             expected_prev = seal.mac
             expected_seq += 1
             last_seq = seal.seq
-    head = ChainHead.objects.filter(id=1).first()
-    if head is not None and (head.seq != last_seq or head.mac != expected_prev):
+    if head is None:
+        # Read again: the very first sealer run creates the head together with its seals.
+        if last_seq and not ChainHead.objects.filter(id=1).exists():
+            return ChainProblem(last_seq, 0, "the chain head is missing")
+        return None
+    if last_seq < head_seq:
         return ChainProblem(
-            head.seq, 0, "the chain is shorter than its recorded head (seals removed at the end)"
+            last_seq + 1,
+            0,
+            f"seals {last_seq + 1} to {head_seq} are missing: the chain ends at seal {last_seq} "
+            f"but its head records {head_seq} (seals removed at the end)",
         )
+    if mac_at_head != head.mac:
+        return ChainProblem(head_seq, 0, "the chain head does not match the seal it records")
     return None
 
 

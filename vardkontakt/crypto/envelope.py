@@ -33,7 +33,10 @@ def _split(blob: bytes) -> tuple[str, bytes, bytes, bytes, bytes]:
         raise DecryptionError("not a sealed blob")
     kid_len = blob[2]
     pos = 3 + kid_len
-    kid = blob[3:pos].decode("ascii", errors="strict")
+    try:
+        kid = blob[3:pos].decode("ascii", errors="strict")
+    except UnicodeDecodeError:  # a tampered key id must not escape as another kind of error
+        raise DecryptionError("not a sealed blob") from None
     wrap_nonce = blob[pos : pos + NONCE]
     wrapped = blob[pos + NONCE : pos + NONCE + WRAPPED_DEK]
     data_nonce = blob[pos + NONCE + WRAPPED_DEK : pos + 2 * NONCE + WRAPPED_DEK]

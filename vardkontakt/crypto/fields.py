@@ -8,8 +8,10 @@ A model keeps the sealed bytes in a ``BinaryField`` and exposes the clear value 
         body = EncryptedText("body_sealed")
 
 ``message.body = "..."`` seals at once, with ``"<app.Model>.<attribute>:<pk>"`` as associated data, so
-the primary key must exist before the value is set (a UUID default does that). Reading opens the blob
-once per instance. The ``rotate_keys`` command finds every such descriptor by itself.
+the primary key must exist before the value is set (a UUID default does that). ``<app.Model>`` is the
+model that declares the column, so proxies and subclasses read the same blobs. Reading opens the blob
+once per instance (again when the column holds a new blob). The ``rotate_keys`` command finds every
+such descriptor by itself.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class _Encrypted(Generic[T]):
             raise ValueError(
                 f"{type(instance).__name__}.{self.name}: the primary key must be set before the value."
             )
-        return f"{instance._meta.label}.{self.name}:{instance.pk}".encode()
+        # The model that declares the column, not the instance's class: a proxy or a subclass of the
+        # model must read the same blobs.
+        owner = instance._meta.get_field(self.column).model
+        return f"{owner._meta.label}.{self.name}:{instance.pk}".encode()
 
     def _encode(self, value: T) -> bytes:
         raise NotImplementedError
@@ -53,17 +58,20 @@ class _Encrypted(Generic[T]):
     def __get__(self, instance: models.Model | None, owner: type) -> Any:
         if instance is None:
             return self
+        # The clear value is cached with the blob it came from, so that a new blob in the column
+        # (refresh_from_db, say) is opened again instead of showing the old value.
         cache_name = f"_clear_{self.name}"
-        if cache_name not in instance.__dict__:
-            blob = getattr(instance, self.column)
-            instance.__dict__[cache_name] = (
-                self._decode(open_sealed(blob, self.aad(instance))) if blob else None
-            )
-        return instance.__dict__[cache_name]
+        blob = getattr(instance, self.column)
+        cached = instance.__dict__.get(cache_name)
+        if cached is None or not (cached[0] is blob or cached[0] == blob):
+            value = self._decode(open_sealed(blob, self.aad(instance))) if blob else None
+            cached = instance.__dict__[cache_name] = (blob, value)
+        return cached[1]
 
     def __set__(self, instance: models.Model, value: T) -> None:
-        setattr(instance, self.column, seal(self._encode(value), self.aad(instance)))
-        instance.__dict__[f"_clear_{self.name}"] = value
+        blob = seal(self._encode(value), self.aad(instance))
+        setattr(instance, self.column, blob)
+        instance.__dict__[f"_clear_{self.name}"] = (blob, value)
 
 
 class EncryptedText(_Encrypted[str]):
@@ -83,9 +91,16 @@ class EncryptedBytes(_Encrypted[bytes]):
 
 
 def encrypted_attributes() -> Iterator[tuple[type[models.Model], _Encrypted[Any]]]:
-    """Every (model, descriptor) pair in the installed apps."""
+    """Every (model, descriptor) pair in the installed apps, once per column: on the model that
+    declares the column, never again on its proxies or subclasses."""
     for model in apps.get_models():
+        seen: set[str] = set()
         for klass in model.__mro__:
             for value in vars(klass).values():
-                if isinstance(value, _Encrypted):
+                if (
+                    isinstance(value, _Encrypted)
+                    and value.name not in seen
+                    and model._meta.get_field(value.column).model is model
+                ):
+                    seen.add(value.name)
                     yield model, value

@@ -111,7 +111,7 @@ def parse_keyring(text: str, source: str) -> KeyRing:
             )
         keys[kid] = _decode_key(raw, f"key {kid!r}")
     primary = data["primary"]
-    if primary not in keys:
+    if not isinstance(primary, str) or primary not in keys:
         raise ImproperlyConfigured(f"Key ring from {source}: primary key {primary!r} is not among the keys.")
     return KeyRing(primary_id=primary, keys=keys, mac_key=_decode_key(data["mac_key"], "mac_key"))
 

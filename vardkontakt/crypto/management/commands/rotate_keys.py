@@ -7,10 +7,10 @@ is one short transaction; readers are never blocked and the data ciphertext is n
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from vardkontakt.crypto.envelope import key_id, rewrap
+from vardkontakt.crypto.envelope import DecryptionError, key_id, rewrap
 from vardkontakt.crypto.fields import encrypted_attributes
 from vardkontakt.crypto.keyring import get_keyring
 
@@ -37,7 +37,9 @@ class Command(BaseCommand):
                     qs = model._default_manager.order_by("pk").exclude(**{f"{column}__isnull": True})
                     if last_pk is not None:
                         qs = qs.filter(pk__gt=last_pk)
-                    rows = list(qs.select_for_update().only("pk", column)[:batch_size])
+                    if not check:  # a count needs no locks
+                        qs = qs.select_for_update()
+                    rows = list(qs.only("pk", column)[:batch_size])
                     if not rows:
                         break
                     for row in rows:
@@ -47,9 +49,11 @@ class Command(BaseCommand):
                         if check:
                             left += 1
                             continue
-                        model._default_manager.filter(pk=row.pk).update(
-                            **{column: rewrap(blob, attr.aad(row), ring)}
-                        )
+                        try:
+                            new_blob = rewrap(blob, attr.aad(row), ring)
+                        except DecryptionError as exc:
+                            raise CommandError(f"{label} of {row.pk}: {exc}") from None
+                        model._default_manager.filter(pk=row.pk).update(**{column: new_blob})
                         rewrapped += 1
                     last_pk = rows[-1].pk
             total_left += left
