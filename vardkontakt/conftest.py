@@ -1,19 +1,21 @@
 """Persona fixtures shared by every app's tests.
 
 ``demo`` seeds the demo region (web/demo.py) and hands back its people and units by key; the
-``*_client`` helpers log a persona in through the demo e-ID provider, as a browser would.
+``*_client`` helpers give a persona the session a completed e-ID login leaves behind.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from vardkontakt.directory.models import Region, Unit
-from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.identity.actions import record_consent
+from vardkontakt.identity.models import Resident, Staff, User
+from vardkontakt.identity.session import AUTH_AT_KEY, BACKEND, METHOD_KEY, REALM_KEY, SEEN_AT_KEY, Realm
 from vardkontakt.web import demo as demo_data
 
 
@@ -39,7 +41,7 @@ def demo(db: None) -> Demo:
     demo_data.seed()
     units = {spec.key: Unit.objects.get(name=spec.name) for spec in demo_data.UNITS}
     residents = {
-        spec.key: Resident.objects.get(given_name=spec.given, family_name=spec.family)
+        spec.key: Resident.objects.get(pnr_index=Resident.index_for(spec.number))
         for spec in demo_data.RESIDENTS
     }
     staff = {
@@ -49,18 +51,27 @@ def demo(db: None) -> Demo:
     return Demo(region=Region.objects.get(code="01"), units=units, residents=residents, staff=staff)
 
 
-def log_in_resident(client: Client, resident: Resident) -> Client:
-    response = client.post(reverse("identity:demo_resident_login"), {"person": str(resident.pk)})
-    assert response.status_code == 302, response.content[:500]
-    assert response["Location"] == reverse("web:resident_home")
+def _start_session(client: Client, user: User, realm: Realm) -> Client:
+    """The session an e-ID login leaves behind (identity.session.start_session), without running an
+    e-ID protocol: for tests of everything but login. The e-ID tests run the real protocols."""
+    client.force_login(user, backend=BACKEND)
+    session = client.session
+    now = int(time.time())
+    session.update({REALM_KEY: realm.value, AUTH_AT_KEY: now, SEEN_AT_KEY: now, METHOD_KEY: "test"})
+    session.save()
     return client
+
+
+def log_in_resident(client: Client, resident: Resident, *, consented: bool = True) -> Client:
+    """Log ``resident`` in, as one who has accepted the terms at an earlier login unless told not to."""
+    if consented and resident.consented_at is None:
+        record_consent(resident)
+        resident.refresh_from_db()
+    return _start_session(client, resident.user, Realm.RESIDENT)
 
 
 def log_in_staff(client: Client, staff: Staff) -> Client:
-    response = client.post(reverse("identity:demo_staff_login"), {"person": str(staff.pk)})
-    assert response.status_code == 302, response.content[:500]
-    assert response["Location"] == reverse("web:staff_home")
-    return client
+    return _start_session(client, staff.user, Realm.STAFF)
 
 
 @pytest.fixture

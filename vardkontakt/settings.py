@@ -96,10 +96,49 @@ VK_SESSION_IDLE_SECONDS = env_int("VK_SESSION_IDLE_SECONDS", 15 * 60, minimum=60
 VK_SESSION_ABSOLUTE_SECONDS = env_int("VK_SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60, minimum=300)
 SESSION_COOKIE_AGE = VK_SESSION_ABSOLUTE_SECONDS
 
-# Which e-ID providers are offered. "demo" is the foundation's pick-a-person provider: it is refused at
-# start-up unless DEBUG is on or VK_ALLOW_SIMULATORS is set (identity.apps).
-VK_EID_PROVIDERS = env_list("VK_EID_PROVIDERS", ["demo"] if DEBUG else [])
+# --- e-ID -----------------------------------------------------------------------------------------
+# Which e-ID providers are offered: bankid and freja for residents, siths for staff.
+VK_EID_PROVIDERS = env_list("VK_EID_PROVIDERS", ["bankid", "freja", "siths"] if DEBUG else [])
+# The providers are the local simulators (vardkontakt/simulators, `manage.py run_simulators`), and the
+# population register is the local file. Refused at start-up unless DEBUG or VK_ALLOW_SIMULATORS.
+VK_EID_SIMULATORS = env_bool("VK_EID_SIMULATORS", DEBUG)
 VK_ALLOW_SIMULATORS = env_bool("VK_ALLOW_SIMULATORS", False)
+VK_SIMULATOR_URL = env_str("VK_SIMULATOR_URL", "http://127.0.0.1:8010").rstrip("/")
+_SIM = VK_SIMULATOR_URL if VK_EID_SIMULATORS else ""
+
+# BankID Relying Party API v6, over mutual TLS with the relying party's certificate.
+VK_BANKID_API_URL = env_str(
+    "VK_BANKID_API_URL", f"{_SIM}/bankid/rp/v6.0/" if _SIM else "https://appapi2.bankid.com/rp/v6.0/"
+)
+VK_BANKID_CLIENT_CERT = env_str("VK_BANKID_CLIENT_CERT", "")  # PEM file: the RP certificate
+VK_BANKID_CLIENT_KEY = env_str("VK_BANKID_CLIENT_KEY", "")  # PEM file: its private key
+VK_BANKID_CA_CERT = env_str(
+    "VK_BANKID_CA_CERT", ""
+)  # PEM file: the CA that signed BankID's server certificate
+# Where "BankID on this device" sends the browser (the simulator's app page in the demo).
+VK_BANKID_APP_URL = env_str("VK_BANKID_APP_URL", f"{_SIM}/bankid/app/" if _SIM else "bankid:///")
+
+# Freja eID Plus (residents) and SITHS through the Inera IdP (staff), both over OpenID Connect.
+VK_FREJA_ISSUER = env_str("VK_FREJA_ISSUER", f"{_SIM}/freja" if _SIM else "")
+VK_FREJA_CLIENT_ID = env_str("VK_FREJA_CLIENT_ID", "vardkontakt")
+VK_FREJA_CLIENT_SECRET = env_str("VK_FREJA_CLIENT_SECRET", "simulator-secret" if _SIM else "")
+VK_SITHS_ISSUER = env_str("VK_SITHS_ISSUER", f"{_SIM}/siths" if _SIM else "")
+VK_SITHS_CLIENT_ID = env_str("VK_SITHS_CLIENT_ID", "vardkontakt")
+VK_SITHS_CLIENT_SECRET = env_str("VK_SITHS_CLIENT_SECRET", "simulator-secret" if _SIM else "")
+
+# The population register (folkbokföring): a factory returning a PopulationRegister.
+VK_POPULATION_REGISTER = env_str("VK_POPULATION_REGISTER", "vardkontakt.identity.adapters.local_register")
+VK_POPULATION_REGISTER_FILE = env_str(
+    "VK_POPULATION_REGISTER_FILE", str(BASE_DIR / "data" / "population-register.json")
+)
+
+# Failed or cancelled logins allowed per session and per IP address within the window (seconds).
+VK_LOGIN_FAILURES_PER_SESSION = env_int("VK_LOGIN_FAILURES_PER_SESSION", 5, minimum=1)
+VK_LOGIN_FAILURES_PER_IP = env_int("VK_LOGIN_FAILURES_PER_IP", 50, minimum=1)
+VK_LOGIN_FAILURE_WINDOW = env_int("VK_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=60)
+# Sensitive changes (locking a login, blocking a guardian, granting roles, notification addresses)
+# need an e-ID authentication this recent (seconds).
+VK_STEP_UP_SECONDS = env_int("VK_STEP_UP_SECONDS", 5 * 60, minimum=30)
 
 # --- Encryption ------------------------------------------------------------------------------------
 # The key ring: JSON in VK_KEYRING, or a file named by VK_KEYRING_FILE (see crypto.keyring).
@@ -134,10 +173,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Security --------------------------------------------------------------------------------------
-# Behind TLS (production) the cookies are secure and HSTS is sent. The proxy in front must set
-# X-Forwarded-Proto; VK_TRUST_PROXY says that it does.
+# Behind TLS (production) the cookies are secure and HSTS is sent. VK_TRUSTED_PROXIES is the number
+# of reverse proxies in front of the application: their X-Forwarded-Proto and the addresses they add
+# to X-Forwarded-For are trusted (identity/network.py); nothing else a client sends is.
 VK_TLS = env_bool("VK_TLS", not DEBUG)
-if env_bool("VK_TRUST_PROXY", False):
+VK_TRUSTED_PROXIES = env_int("VK_TRUSTED_PROXIES", 0, minimum=0)
+if VK_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = VK_TLS
 CSRF_COOKIE_SECURE = VK_TLS
@@ -160,6 +201,9 @@ EMAIL_PORT = env_int("VK_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("VK_DEFAULT_FROM_EMAIL", "no-reply@vardkontakt.invalid")
 VK_SMS_BACKEND = env_choice("VK_SMS_BACKEND", "console", {"console", "http"})
 
+# --- Cache: shared by every process (login failure counts); the database by default ------------------
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vk_cache"}}
+
 # --- Background tasks ------------------------------------------------------------------------------
 TASKS = {
     "default": {
@@ -177,7 +221,7 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("VK_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
     },
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 # --- Region this installation serves ---------------------------------------------------------------

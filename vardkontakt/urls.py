@@ -5,6 +5,8 @@ from vardkontakt.web import views as web_views
 urlpatterns = [
     path("", include("vardkontakt.web.urls")),
     path("", include("vardkontakt.identity.urls")),
+    path("", include("vardkontakt.identity.eid.urls_bankid")),
+    path("", include("vardkontakt.identity.eid.urls_oidc")),
     path("hitta-vard/", include("vardkontakt.directory.urls")),
     path("api/", include("vardkontakt.api.urls")),
 ]

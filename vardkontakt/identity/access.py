@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from vardkontakt.identity.login import begin_step_up, recently_authenticated
 from vardkontakt.identity.models import Resident, Staff
 from vardkontakt.identity.policy import can_act_for
 from vardkontakt.identity.session import ACTING_FOR_KEY, Realm, current_realm, end_session
@@ -59,8 +60,39 @@ def _resident_may_still_log_in(request: HttpRequest) -> str | None:
     return None
 
 
-resident_required = _gate(Realm.RESIDENT, "identity:login", _resident_may_still_log_in)
+# A resident session, consented or not: only the consent page itself uses this.
+resident_session_required = _gate(Realm.RESIDENT, "identity:login", _resident_may_still_log_in)
 staff_required = _gate(Realm.STAFF, "identity:staff_login", _staff_holds_a_role)
+
+
+def resident_required(view: View) -> View:
+    """A resident session whose resident has consented to digital communication (first login)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if logged_in_resident(request).consented_at is None:
+            return HttpResponseRedirect(reverse("identity:consent"))
+        return view(request, *args, **kwargs)
+
+    return resident_session_required(wrapped)
+
+
+def recent_authentication_required(view: View) -> View:
+    """For sensitive changes: the person must have authenticated with e-ID within VK_STEP_UP_SECONDS.
+
+    Otherwise they are sent to authenticate again (step-up) and brought back to this page. Put it
+    inside resident_required / staff_required."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if recently_authenticated(request):
+            return view(request, *args, **kwargs)
+        begin_step_up(request, request.path)
+        if request.method == "POST":
+            messages.warning(request, _("Du behöver legitimera dig igen innan ändringen kan sparas."))
+        return HttpResponseRedirect(reverse("identity:step_up"))
+
+    return wrapped
 
 
 def logged_in_resident(request: HttpRequest) -> Resident:

@@ -79,6 +79,13 @@ class Resident(models.Model):
     protected_identity = models.BooleanField(default=False)  # skyddad identitet
     deceased = models.BooleanField(default=False)
     synthetic = models.BooleanField(default=False)  # benchmark rows that can never be a real person
+    # First login: consent to digital communication and acceptance of the terms (identity/login.py).
+    consented_at = models.DateTimeField(null=True, blank=True)
+    # Where content-free notifications go. Only the resident sees or edits them; never staff.
+    notify_email_sealed = models.BinaryField(null=True, blank=True)
+    notify_email = EncryptedText("notify_email_sealed")
+    notify_mobile_sealed = models.BinaryField(null=True, blank=True)
+    notify_mobile = EncryptedText("notify_mobile_sealed")
 
     objects = ResidentQuerySet.as_manager()
 

@@ -191,7 +191,7 @@ def test_a_malformed_key_ring_never_shows_its_keys(tmp_path: Path) -> None:
         ),
         ("VK_TLS", "sometimes", "VK_TLS='sometimes' is not a boolean"),
         ("VK_SMS_BACKEND", "pigeon", "VK_SMS_BACKEND='pigeon' is not one of console, http."),
-        ("VK_EID_PROVIDERS", "demo", "The e-ID simulator(s) demo are enabled but DEBUG is off."),
+        ("VK_EID_PROVIDERS", "bankid,passport", "VK_EID_PROVIDERS names unknown providers: passport."),
     ],
 )
 def test_other_bad_values(tmp_path: Path, variable: str, value: str, message: str) -> None:

@@ -7,7 +7,7 @@ Every personnummer here is one of Skatteverket's official test numbers (data/tes
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -24,8 +24,9 @@ from vardkontakt.directory.models import (
     UnitEService,
     UnitStatus,
 )
-from vardkontakt.identity import personnummer as pnr
-from vardkontakt.identity.models import Guardianship, Resident, Staff, User, UserKind
+from vardkontakt.identity.adapters import local_register
+from vardkontakt.identity.models import Staff, User, UserKind
+from vardkontakt.identity.register import update_from_register
 from vardkontakt.roles.actions import grant_role_by_operator
 from vardkontakt.roles.models import Role, RoleGrant
 
@@ -58,13 +59,10 @@ class DemoUnit:
 
 @dataclass(frozen=True)
 class DemoResident:
+    """A person of the local population register (data/population-register.json), by a short key."""
+
     key: str
     number: str
-    given: str
-    family: str
-    municipality: str
-    protected: bool = False
-    children: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -230,14 +228,15 @@ UNITS = [
 ]
 
 RESIDENTS = [
-    DemoResident("anna", "198701022389", "Anna", "Andersson", "0184", children=("elsa", "leo", "oskar")),
-    DemoResident("elsa", "201601022385", "Elsa", "Andersson", "0184"),
-    DemoResident("leo", "201401012396", "Leo", "Andersson", "0184"),
-    DemoResident("oskar", "201203052392", "Oskar", "Andersson", "0184"),
-    DemoResident("lars", "195801122655", "Lars", "Johansson", "0180"),
-    DemoResident("kim", "199001012385", "Kim", "Lindqvist", "0180", protected=True),
-    DemoResident("per", "197001239297", "Per", "Nilsson", "1280"),
-    DemoResident("gunnar", "194501128278", "Gunnar", "Berg", "0160"),
+    DemoResident("anna", "198701022389"),  # guardian of Elsa (10), Leo (12) and Oskar (14)
+    DemoResident("elsa", "201601022385"),
+    DemoResident("leo", "201401012396"),
+    DemoResident("oskar", "201203052392"),
+    DemoResident("lars", "195801122655"),
+    DemoResident("kim", "199001012385"),  # protected identity
+    DemoResident("per", "197001239297"),  # registered in Malmö, outside the region
+    DemoResident("gunnar", "194501128278"),
+    DemoResident("gosta", "194501103297"),  # deceased
 ]
 
 STAFF = [
@@ -261,20 +260,6 @@ STAFF = [
     DemoStaff("sam", "S001", "Sam", "Sund", "Support 1177", ((Role.SUPPORT, "platform"),)),
     DemoStaff("nils", "N001", "Nils", "Nord", "Läkare utan behörighet", ()),
 ]
-
-
-def _resident(spec: DemoResident) -> Resident:
-    if spec.number not in official_test_numbers():
-        raise ValueError(f"{spec.key}: not an official test personnummer")
-    number = pnr.parse(spec.number)
-    existing = Resident.objects.filter(pnr_index=Resident.index_for(number.digits)).first()
-    resident = existing or Resident(user=User.objects.create_user(UserKind.RESIDENT))
-    resident.set_personnummer(number)
-    resident.given_name, resident.family_name = spec.given, spec.family
-    resident.municipality_code = spec.municipality
-    resident.protected_identity = spec.protected
-    resident.save()
-    return resident
 
 
 def _staff(spec: DemoStaff) -> Staff:
@@ -325,10 +310,14 @@ def seed() -> dict[str, int]:
         for service in spec.services:
             UnitEService.objects.update_or_create(unit=unit, service=service, defaults={"active": True})
         units[spec.key] = unit
-    residents = {spec.key: _resident(spec) for spec in RESIDENTS}
-    for person in RESIDENTS:
-        for child in person.children:
-            Guardianship.objects.get_or_create(guardian=residents[person.key], child=residents[child])
+    register = local_register()
+    for record in register.people():
+        if record.personnummer not in official_test_numbers():
+            raise ValueError(
+                "the demo population register holds a number that is not an official test number"
+            )
+        update_from_register(record)
+    residents = register.people()
     for staff_spec in STAFF:
         staff = _staff(staff_spec)
         for role, where in staff_spec.roles:

@@ -7,14 +7,24 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
 from vardkontakt.conftest import Demo, log_in_resident, log_in_staff
-from vardkontakt.identity.session import ACTING_FOR_KEY, AUTH_AT_KEY, METHOD_KEY, REALM_KEY, SEEN_AT_KEY
+from vardkontakt.identity.session import (
+    ACTING_FOR_KEY,
+    AUTH_AT_KEY,
+    METHOD_KEY,
+    REALM_KEY,
+    SEEN_AT_KEY,
+    Realm,
+    start_session,
+)
 
 RESIDENT_HOME = reverse("web:resident_home")
 STAFF_HOME = reverse("web:staff_home")
@@ -179,19 +189,24 @@ def test_a_member_without_a_role_in_force_is_logged_out_by_the_staff_tool(demo: 
 
 
 def test_the_session_key_changes_at_login_and_nothing_from_before_survives(demo: Demo) -> None:
-    client = Client()
-    session = client.session
-    session["planted"] = "before login"
-    session.save()
-    before = session_key(client)
-    log_in_resident(client, demo.resident("anna"))
-    after = session_key(client)
+    """start_session, which every e-ID provider ends in, discards whatever session came before."""
+    before_session = SessionStore()
+    before_session["planted"] = "before login"
+    before_session.save()
+    before = before_session.session_key
+    request = RequestFactory().get("/")
+    request.session = SessionStore(session_key=before)
+    request.user = AnonymousUser()
+    start_session(request, demo.resident("anna").user, Realm.RESIDENT, "bankid")
+    request.session.save()
+    after = request.session.session_key
     assert after != before
     assert not Session.objects.filter(session_key=before).exists()
-    assert "planted" not in client.session
-    assert client.session[REALM_KEY] == "resident"
-    assert client.session[METHOD_KEY] == "demo"
-    assert isinstance(client.session[AUTH_AT_KEY], int)
+    stored = SessionStore(session_key=after)
+    assert "planted" not in stored
+    assert stored[REALM_KEY] == "resident"
+    assert stored[METHOD_KEY] == "bankid"
+    assert isinstance(stored[AUTH_AT_KEY], int)
 
 
 def test_logging_in_to_the_other_realm_replaces_the_whole_session(demo: Demo) -> None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from vardkontakt.simulators.server import build_app, serve
 from vardkontakt.web import demo as demo_data
+from vardkontakt.web.management.commands.run_simulators import demo_people
 
 pytestmark = pytest.mark.browser
 
@@ -51,8 +55,30 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def simulators() -> Iterator[str]:
+    """The e-ID simulators on a free loopback port, as `manage.py run_simulators` serves them."""
+    residents, staff = demo_people()
+    server = serve(build_app("http://127.0.0.1:0", residents, staff, "simulator-secret"), "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_port}"
+    server.get_app()  # the app was built before the port was known: rebuild it with its address
+    server.set_app(build_app(base, residents, staff, "simulator-secret"))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:
+def page(
+    browser: Browser, live_server: object, transactional_db: None, simulators: str, settings: Any
+) -> Iterator[Page]:
+    settings.VK_SIMULATOR_URL = simulators
+    settings.VK_BANKID_API_URL = f"{simulators}/bankid/rp/v6.0/"
+    settings.VK_BANKID_APP_URL = f"{simulators}/bankid/app/"
+    settings.VK_FREJA_ISSUER = f"{simulators}/freja"
+    settings.VK_SITHS_ISSUER = f"{simulators}/siths"
     demo_data.seed()
     # axe is injected as an inline script, which the site's CSP rightly forbids; bypass it for the check.
     context = browser.new_context(base_url=str(live_server), bypass_csp=True, locale="sv-SE")
@@ -79,7 +105,24 @@ def assert_accessible(page: Page) -> None:
     assert not serious, f"axe violations on {page.url}:\n{json.dumps(details, indent=2, ensure_ascii=False)}"
 
 
-def test_resident_walks_the_public_pages_and_logs_in(page: Page) -> None:
+def approve_in_the_bankid_app(login_page: Page, simulators: str, person: str) -> None:
+    """Play the person with the BankID app: scan the QR code, pick the BankID, identify.
+
+    The QR code is read off the login page at the moment of scanning: like the real app, the
+    simulator accepts only a code that is a few seconds old."""
+    app = login_page.context.new_page()
+    app.goto(f"{simulators}/bankid/app/")
+    app.get_by_label("QR-kodens innehåll").fill(
+        login_page.locator("[data-qr]").get_attribute("data-qr") or ""
+    )
+    app.get_by_role("button", name="Läs av").click()
+    app.get_by_label(person, exact=False).check()
+    app.get_by_role("button", name="Fortsätt").click()
+    app.get_by_role("button", name="Identifiera").click()
+    app.close()
+
+
+def test_resident_walks_the_public_pages_and_logs_in_with_bankid(page: Page, simulators: str) -> None:
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vårdkontakt")
     assert_accessible(page)
@@ -96,10 +139,30 @@ def test_resident_walks_the_public_pages_and_logs_in(page: Page) -> None:
     expect(page.get_by_text("Ärenden och meddelanden")).to_be_visible()
     assert_accessible(page)
 
+    page.get_by_role("link", name="Om inloggning").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Om inloggning")
+    assert_accessible(page)
+
     page.get_by_role("link", name="Logga in", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
     assert_accessible(page)
-    page.get_by_role("button", name="Logga in som Anna Andersson").click()
+    page.get_by_role("button", name="Logga in med BankID").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logga in med BankID")
+    qr = page.locator("[data-qr]")
+    first = qr.get_attribute("data-qr") or ""
+    assert first.startswith("bankid.")
+    expect(qr).not_to_have_attribute("data-qr", first, timeout=4000)  # the QR code moves every second
+    assert_accessible(page)
+
+    approve_in_the_bankid_app(page, simulators, "Anna Andersson")
+    # The page collects every 2 seconds; first login asks for consent.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Villkor för Vårdkontakt", timeout=15000)
+    assert_accessible(page)
+    page.get_by_role("button", name="Fortsätt").click()
+    expect(page.locator(".govuk-error-message")).to_contain_text("Du behöver godkänna villkoren")
+    assert_accessible(page)
+    page.get_by_label("Jag vill kommunicera digitalt").check()
+    page.get_by_role("button", name="Fortsätt").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mina sidor")
     assert_accessible(page)
 
@@ -108,18 +171,38 @@ def test_resident_walks_the_public_pages_and_logs_in(page: Page) -> None:
     expect(page.get_by_text("Du agerar för Elsa Andersson")).to_be_visible()
     assert_accessible(page)
 
+    page.get_by_role("link", name="Inställningar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inställningar")
+    assert_accessible(page)
+    page.get_by_role("button", name="Ändra kontaktuppgifter").click()
+    page.get_by_label("E-postadress").fill("inte-en-adress")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ange en e-postadress i rätt format")
+    assert_accessible(page)
+
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_text("Du är utloggad.")).to_be_visible()
     page.goto("/mina-sidor/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Logga in")
 
 
-def test_staff_logs_in_to_the_staff_tool(page: Page) -> None:
+def test_resident_logs_in_with_freja_eid_plus(page: Page) -> None:
+    page.goto("/logga-in/")
+    page.get_by_role("button", name="Logga in med Freja eID Plus").click()
+    assert_accessible(page)
+    page.get_by_label("Lars Johansson", exact=False).check()
+    page.get_by_role("button", name="Godkänn").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Villkor för Vårdkontakt")
+
+
+def test_staff_logs_in_to_the_staff_tool_with_siths(page: Page) -> None:
     page.goto("/")
     page.get_by_role("link", name="Logga in som vårdpersonal").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Logga in som vårdpersonal")
     assert_accessible(page)
-    page.get_by_role("button", name="Logga in som Maria Malm").click()
+    page.get_by_role("button", name="Logga in med SITHS-kort").click()
+    page.get_by_label("Maria Malm", exact=False).check()
+    page.get_by_role("button", name="Godkänn").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vårdpersonalens verktyg")
     expect(page.get_by_role("cell", name="Ärendemottagare")).to_be_visible()
     assert_accessible(page)

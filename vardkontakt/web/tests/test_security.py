@@ -74,8 +74,8 @@ def test_every_response_carries_the_security_headers(demo: Demo, monkeypatch: py
     responses: dict[str, HttpResponseBase] = {
         "home": anonymous.get(reverse("web:home")),
         "login redirect": anonymous.get(reverse("identity:login")),
-        "demo login": anonymous.get(reverse("identity:demo_resident_login")),
-        "demo staff login": anonymous.get(reverse("identity:demo_staff_login")),
+        "login": anonymous.get(reverse("identity:login")),
+        "staff login": anonymous.get(reverse("identity:staff_login")),
         "anonymous to my pages": anonymous.get(reverse("web:resident_home")),
         "anonymous 404": anonymous.get(LEAKY_PATH),
         "405": anonymous.get(reverse("identity:logout")),
@@ -152,8 +152,8 @@ def test_our_pages_need_nothing_that_the_policy_forbids(demo: Demo, monkeypatch:
     staff = log_in_staff(Client(), demo.member("lena"))
     pages = {
         "home": anonymous.get(reverse("web:home")),
-        "demo login": anonymous.get(reverse("identity:demo_resident_login")),
-        "demo staff login": anonymous.get(reverse("identity:demo_staff_login")),
+        "login": anonymous.get(reverse("identity:login")),
+        "staff login": anonymous.get(reverse("identity:staff_login")),
         "404": anonymous.get(LEAKY_PATH),
         "csrf failure": Client(enforce_csrf_checks=True).post(reverse("identity:logout")),
         "my pages": resident.get(reverse("web:resident_home")),
