@@ -77,7 +77,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     resident = logged_in_resident(request)
     if resident.consented_at is not None:
         return HttpResponseRedirect(reverse("web:resident_home"))
-    form = ConsentForm(request.POST if request.method == "POST" else None)
+    form = ConsentForm(request.POST if request.method == "POST" else None, auto_id="%s")
     if request.method == "POST" and form.is_valid():
         record_consent(resident)
         return HttpResponseRedirect(reverse("web:resident_home"))

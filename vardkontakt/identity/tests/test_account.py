@@ -35,7 +35,9 @@ def test_consent_must_be_given_explicitly(demo: Demo) -> None:
     client = log_in_resident(Client(), lars, consented=False)
     response = client.post(reverse("identity:consent"), {})
     assert response.status_code == 200
-    assert "Du behöver godkänna villkoren" in response.content.decode()
+    body = response.content.decode()
+    assert "Du behöver godkänna villkoren" in body
+    assert 'href="#accept"' in body and 'id="accept"' in body  # the summary links to the checkbox
     assert Resident.objects.get(pk=lars.pk).consented_at is None
     response = client.post(reverse("identity:consent"), {"accept": "on"})
     assert response.status_code == 302 and response["Location"] == reverse("web:resident_home")
