@@ -82,6 +82,7 @@ def page(
     demo_data.seed()
     # axe is injected as an inline script, which the site's CSP rightly forbids; bypass it for the check.
     context = browser.new_context(base_url=str(live_server), bypass_csp=True, locale="sv-SE")
+    context.set_default_timeout(20000)
     page = context.new_page()
     yield page
     context.close()
@@ -89,8 +90,13 @@ def page(
 
 def assert_accessible(page: Page) -> None:
     page.add_script_tag(path=str(AXE))
+    # axe.run gets a deadline of its own: page.evaluate has none, and a check that never answers
+    # must fail the test, not stall the run.
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+        """async () => await Promise.race([
+            axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}),
+            new Promise((_, reject) => setTimeout(() => reject(new Error('axe did not finish in 30 s')), 30000)),
+        ])"""
     )
     serious = [v for v in result["violations"] if v["impact"] in {"serious", "critical"}]
     details = [
@@ -110,7 +116,10 @@ def approve_in_the_bankid_app(login_page: Page, simulators: str, person: str) ->
 
     The QR code is read off the login page at the moment of scanning: like the real app, the
     simulator accepts only a code that is a few seconds old."""
-    app = login_page.context.new_page()
+    # The phone is another device: its own browser context, so the login page stays a visible,
+    # foreground page (a background tab's timers and animation frames are throttled).
+    phone = login_page.context.browser.new_context()  # type: ignore[union-attr]
+    app = phone.new_page()
     app.goto(f"{simulators}/bankid/app/")
     app.get_by_label("QR-kodens innehåll").fill(
         login_page.locator("[data-qr]").get_attribute("data-qr") or ""
@@ -119,7 +128,7 @@ def approve_in_the_bankid_app(login_page: Page, simulators: str, person: str) ->
     app.get_by_label(person, exact=False).check()
     app.get_by_role("button", name="Fortsätt").click()
     app.get_by_role("button", name="Identifiera").click()
-    app.close()
+    phone.close()
 
 
 def test_resident_walks_the_public_pages_and_logs_in_with_bankid(page: Page, simulators: str) -> None:
