@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "vardkontakt.identity",
     "vardkontakt.directory",
     "vardkontakt.roles",
+    "vardkontakt.cases",
     "vardkontakt.web",
     "vardkontakt.api",
 ]

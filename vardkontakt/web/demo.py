@@ -15,6 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from vardkontakt.cases.actions import activate_case_type
+from vardkontakt.cases.models import CaseType
 from vardkontakt.directory.models import (
     CareProvider,
     CareType,
@@ -310,6 +312,15 @@ def seed() -> dict[str, int]:
         for service in spec.services:
             UnitEService.objects.update_or_create(unit=unit, service=service, defaults={"active": True})
         units[spec.key] = unit
+    # The basic services at every clinic that offers cases.
+    basic_types = list(CaseType.objects.filter(basic=True, unit__isnull=True))
+    for unit in units.values():
+        if (
+            unit.status == UnitStatus.ACTIVE
+            and unit.eservices.filter(service=EService.CASES, active=True).exists()
+        ):
+            for case_type in basic_types:
+                activate_case_type(unit, case_type)
     register = local_register()
     for record in register.people():
         if record.personnummer not in official_test_numbers():

@@ -1,0 +1,165 @@
+"""Cases (ärenden): a resident's errand at a clinic, its messages and its status history.
+
+Free text is sealed (crypto.fields); the database holds no message body, subject or form answer in
+clear. Who may read a case is decided in policy.py and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vardkontakt.crypto.fields import EncryptedText
+from vardkontakt.directory.models import Unit
+from vardkontakt.identity.models import Resident, Staff
+
+
+class CaseType(models.Model):
+    """What a resident can ask a clinic about. Central types (unit is null) are the region's and are
+    distributed to every connected clinic; local types belong to one clinic."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=50)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, null=True, blank=True, related_name="local_case_types"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    # The question form: [{"key", "label", "kind": text|choice|yesno|date, "required", "choices"}].
+    form = models.JSONField(default=list, blank=True)
+    terms = models.TextField(blank=True)  # villkorstext the resident must accept
+    answer_days = models.PositiveSmallIntegerField(default=2)  # promised answer time, Swedish working days
+    resident_may_reply = models.BooleanField(default=True)
+    standard_replies = models.JSONField(default=list, blank=True)  # texts the handler can start from
+    basic = models.BooleanField(default=False)  # one of the basic services (basutbud)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(unit__isnull=True), name="casetype_central_code_unique"
+            ),
+            models.UniqueConstraint(fields=["unit", "code"], name="casetype_local_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitCaseType(models.Model):
+    """A case type that a clinic offers (activated)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="case_types")
+    case_type = models.ForeignKey(CaseType, on_delete=models.CASCADE, related_name="units")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "case_type"], name="unitcasetype_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}:{self.case_type_id}"
+
+
+class CaseStatus(models.TextChoices):
+    SENT = "sent", _("Skickat")
+    DISTRIBUTED = "distributed", _("Hos en handläggare")
+    INTERIM = "interim", _("Delsvar")
+    ANSWERED = "answered", _("Besvarat")
+    CLOSED = "closed", _("Avslutat")
+
+
+# Every status change the system allows, and nothing else (actions.change_status).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    CaseStatus.SENT: frozenset({CaseStatus.DISTRIBUTED, CaseStatus.ANSWERED, CaseStatus.CLOSED}),
+    CaseStatus.DISTRIBUTED: frozenset(
+        {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.INTERIM: frozenset(
+        {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.ANSWERED: frozenset({CaseStatus.DISTRIBUTED, CaseStatus.ANSWERED, CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+}
+OPEN_STATUSES = frozenset(set(CaseStatus.values) - {CaseStatus.CLOSED})
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=20, unique=True)  # shown to people: "VK-2026-000123"
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="cases")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="cases")
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="cases")
+    # Who pressed send: the resident, or a guardian acting for a child under 13.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by_guardian = models.BooleanField(default=False)
+    subject_sealed = models.BinaryField()
+    subject = EncryptedText("subject_sealed")
+    answers_sealed = models.BinaryField(null=True, blank=True)
+    answers = EncryptedText("answers_sealed")  # the question form's answers, as JSON
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.SENT)
+    handler = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases"
+    )
+    answered_by = models.ForeignKey(
+        Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="answered_cases"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity = models.DateTimeField(default=timezone.now)
+    promised_by = models.DateField()
+    resident_may_reply = models.BooleanField(default=True)
+    # A double-submitted form carries the same key: the second submit finds the first case.
+    idempotency_key = models.UUIDField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resident", "-last_activity"], name="case_resident_activity"),
+            models.Index(fields=["unit", "status", "-last_activity"], name="case_unit_status_activity"),
+            models.Index(fields=["handler", "status", "-last_activity"], name="case_handler_status_activity"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "idempotency_key"], name="case_idempotency_unique"),
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class AuthorKind(models.TextChoices):
+    RESIDENT = "resident", _("Invånare")
+    STAFF = "staff", _("Vårdpersonal")
+
+
+class Message(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
+    interim = models.BooleanField(default=False)  # a delsvar
+    body_sealed = models.BinaryField()
+    body = EncryptedText("body_sealed")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_by_resident_at = models.DateTimeField(null=True, blank=True)  # the clinic sees when it was read
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"], name="message_case_created")]
+
+    def __str__(self) -> str:
+        return f"message {self.id}"
+
+
+class StatusChange(models.Model):
+    """One row per status change: who, when, from what, to what, why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status} -> {self.to_status}"
