@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("vardkontakt.identity.eid.urls_bankid")),
     path("", include("vardkontakt.identity.eid.urls_oidc")),
     path("hitta-vard/", include("vardkontakt.directory.urls")),
+    path("mina-sidor/arenden/", include("vardkontakt.cases.urls_resident")),
+    path("vardpersonal/arenden/", include("vardkontakt.cases.urls_staff")),
     path("api/", include("vardkontakt.api.urls")),
 ]
 

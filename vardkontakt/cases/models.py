@@ -73,14 +73,20 @@ class CaseStatus(models.TextChoices):
 
 # Every status change the system allows, and nothing else (actions.change_status).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    CaseStatus.SENT: frozenset({CaseStatus.DISTRIBUTED, CaseStatus.ANSWERED, CaseStatus.CLOSED}),
+    # Distributing with an interim reply (delsvar) goes straight from SENT to INTERIM.
+    CaseStatus.SENT: frozenset(
+        {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
+    ),
     CaseStatus.DISTRIBUTED: frozenset(
         {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
     ),
     CaseStatus.INTERIM: frozenset(
         {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
     ),
-    CaseStatus.ANSWERED: frozenset({CaseStatus.DISTRIBUTED, CaseStatus.ANSWERED, CaseStatus.CLOSED}),
+    # Redistributing an answered case with an interim reply, too.
+    CaseStatus.ANSWERED: frozenset(
+        {CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED}
+    ),
     CaseStatus.CLOSED: frozenset(),
 }
 OPEN_STATUSES = frozenset(set(CaseStatus.values) - {CaseStatus.CLOSED})

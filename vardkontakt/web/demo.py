@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from vardkontakt.cases.actions import activate_case_type
+from vardkontakt.cases.basic_types import install as install_basic_types
 from vardkontakt.cases.models import CaseType
 from vardkontakt.directory.models import (
     CareProvider,
@@ -312,7 +313,9 @@ def seed() -> dict[str, int]:
         for service in spec.services:
             UnitEService.objects.update_or_create(unit=unit, service=service, defaults={"active": True})
         units[spec.key] = unit
-    # The basic services at every clinic that offers cases.
+    # The basic services at every clinic that offers cases (installed again: a flushed database
+    # has lost what the migration put there).
+    install_basic_types(CaseType)
     basic_types = list(CaseType.objects.filter(basic=True, unit__isnull=True))
     for unit in units.values():
         if (

@@ -13,7 +13,8 @@ from vardkontakt.identity.access import (
     staff_required,
 )
 from vardkontakt.identity.policy import proxy_children
-from vardkontakt.roles.policy import grants_in_force
+from vardkontakt.roles.models import Role
+from vardkontakt.roles.policy import grants_in_force, units_where
 
 
 @require_safe
@@ -43,7 +44,13 @@ def resident_home(request: HttpRequest) -> HttpResponse:
 def staff_home(request: HttpRequest) -> HttpResponse:
     staff = logged_in_staff(request)
     grants = grants_in_force(staff).select_related("unit", "region").order_by("unit__name", "role")
-    return render(request, "web/staff_home.html", {"staff": staff, "grants": grants})
+    context = {
+        "staff": staff,
+        "grants": grants,
+        "is_receiver": units_where(staff, Role.CASE_RECEIVER).exists(),
+        "is_handler": units_where(staff, Role.CASE_HANDLER).exists(),
+    }
+    return render(request, "web/staff_home.html", context)
 
 
 def _error_page(request: HttpRequest, status: int, **context: object) -> HttpResponse:

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -231,3 +234,90 @@ def test_error_page_and_english(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Log in", exact=True).first).to_be_visible()
     assert_accessible(page)
+
+
+def as_person(browser: Browser, live_server: object, user: Any, realm: str) -> Page:
+    """A browser already logged in as ``user``: the session a completed e-ID login leaves behind.
+    The e-ID walks above run the real protocols; this one is about what comes after."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from vardkontakt.identity.session import AUTH_AT_KEY, BACKEND, METHOD_KEY, REALM_KEY, SEEN_AT_KEY
+
+    session = SessionStore()
+    now = int(time.time())
+    session.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": BACKEND,
+            "_auth_user_hash": user.get_session_auth_hash(),
+            REALM_KEY: realm,
+            AUTH_AT_KEY: now,
+            SEEN_AT_KEY: now,
+            METHOD_KEY: "test",
+        }
+    )
+    session.create()
+    context = browser.new_context(base_url=str(live_server), bypass_csp=True, locale="sv-SE")
+    context.set_default_timeout(20000)
+    host = urlsplit(str(live_server)).hostname or "localhost"
+    context.add_cookies(
+        [{"name": "vk_session", "value": session.session_key or "", "domain": host, "path": "/"}]
+    )
+    return context.new_page()
+
+
+def test_a_case_goes_from_the_resident_to_the_clinic_and_back(
+    page: Page, browser: Browser, live_server: object
+) -> None:
+    from vardkontakt.identity.actions import record_consent
+    from vardkontakt.identity.models import Resident, Staff
+
+    anna = Resident.objects.get(given_name="Anna", family_name="Andersson")
+    record_consent(anna)
+    resident = as_person(browser, live_server, anna.user, "resident")
+    resident.goto("/mina-sidor/arenden/")
+    expect(resident.get_by_role("heading", level=1)).to_have_text("Mina ärenden")
+    assert_accessible(resident)
+    resident.get_by_role("button", name="Skriv ett nytt ärende").click()
+    resident.get_by_label("Vårdcentral Solna").check()
+    resident.get_by_role("button", name="Fortsätt").click()
+    assert_accessible(resident)
+    resident.get_by_label("Skicka meddelande").check()
+    resident.get_by_role("button", name="Fortsätt").click()
+    resident.get_by_role("button", name="Skicka").click()  # empty: errors, nothing sent
+    expect(resident.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(resident)
+    resident.get_by_label("Rubrik").fill("Fråga om provsvar")
+    resident.get_by_label("Meddelande").fill("Hej! Har mina provsvar kommit?")
+    resident.get_by_label("Jag har läst och godkänner villkoren.").check()
+    resident.get_by_role("button", name="Skicka").click()
+    expect(resident.get_by_role("heading", level=1)).to_contain_text("Fråga om provsvar")
+    number = (resident.locator("text=/\\d{4}-\\d{7}/").first.text_content() or "").strip()
+    assert_accessible(resident)
+
+    maria = as_person(browser, live_server, Staff.objects.get(given_name="Maria").user, "staff")
+    maria.goto("/vardpersonal/arenden/")
+    expect(maria.get_by_role("heading", level=1)).to_have_text("Mottagningens inkorg")
+    assert_accessible(maria)
+    maria.get_by_role("link", name=re.compile(r"\d{4}-\d{7}")).first.click()
+    expect(maria.get_by_text("Hej! Har mina provsvar kommit?")).to_be_visible()
+    maria.get_by_label("Ärendehanterare").select_option(label="Hans Holm, Distriktsläkare")
+    maria.get_by_label("Delsvar till invånaren (valfritt)").fill("Vi har tagit emot ditt ärende.")
+    maria.get_by_role("button", name="Fördela").click()
+    expect(maria.get_by_text("Ärendet är fördelat.")).to_be_visible()
+    assert_accessible(maria)
+
+    hans = as_person(browser, live_server, Staff.objects.get(given_name="Hans").user, "staff")
+    hans.goto("/vardpersonal/arenden/mina/")
+    assert_accessible(hans)
+    hans.get_by_role("link", name=re.compile(r"\d{4}-\d{7}")).first.click()
+    hans.get_by_role("textbox", name="Svar till invånaren", exact=True).fill("Dina provsvar är normala.")
+    hans.get_by_role("button", name="Skicka svar").click()
+    expect(hans.get_by_text("Svaret är skickat.")).to_be_visible()
+    assert_accessible(hans)
+
+    resident.reload()
+    expect(resident.get_by_text("Dina provsvar är normala.")).to_be_visible()
+    expect(resident.get_by_text("Vi har tagit emot ditt ärende.")).to_be_visible()
+    assert_accessible(resident)
+    assert number

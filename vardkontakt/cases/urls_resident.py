@@ -1,0 +1,12 @@
+from django.urls import path
+
+from vardkontakt.cases import views_resident
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views_resident.inbox, name="inbox"),
+    path("nytt/", views_resident.new_case, name="new"),
+    path("<str:case_id>/", views_resident.detail, name="detail"),
+    path("<str:case_id>/status/", views_resident.tracker, name="tracker"),
+]

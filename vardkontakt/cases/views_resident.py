@@ -1,0 +1,298 @@
+"""The resident's case pages: inbox, starting a case, the case page. Thin: the rules are in
+cases.policy (what the acting resident may see) and cases.actions (every change)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vardkontakt.cases import actions, policy
+from vardkontakt.cases.forms import CaseForm, ReplyForm, add_action_error
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, CaseType
+from vardkontakt.directory.models import Unit
+from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
+from vardkontakt.identity.models import Resident
+from vardkontakt.ids import first_by_id, parse_uuid
+
+PAGE_SIZE = 20
+UNIT_PARAM = "mottagning"
+TYPE_PARAM = "typ"
+CURSOR_PARAM = "efter"
+
+# The steps of the tracker, in order (the values of CaseStatus).
+STEPS = [CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED]
+
+
+def _acting_context(request: HttpRequest) -> dict[str, Any]:
+    me, acting = logged_in_resident(request), acting_resident(request)
+    return {"me": me, "acting": acting, "age": acting.age_on(timezone.localdate())}
+
+
+# --- Inbox ------------------------------------------------------------------------------------------
+
+
+def _cursor(case: Case) -> str:
+    return f"{case.last_activity.isoformat()}_{case.pk}"
+
+
+def _parse_cursor(value: str) -> tuple[datetime, uuid.UUID] | None:
+    moment, _sep, ident = value.rpartition("_")
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    pk = parse_uuid(ident)
+    if pk is None or at.tzinfo is None:
+        return None
+    return at, pk
+
+
+def inbox_page(resident: Resident, after: str = "") -> tuple[list[Case], str | None]:
+    """One page of the resident's cases, newest activity first, by keyset on (last_activity, id):
+    the cases after the cursor, and the cursor of the next page if there is one."""
+    cases: QuerySet[Case] = (
+        policy.cases_of_resident(resident)
+        .select_related("unit", "case_type")
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__author_kind=AuthorKind.STAFF, messages__read_by_resident_at__isnull=True),
+            )
+        )
+        .order_by("-last_activity", "-id")
+    )
+    cursor = _parse_cursor(after) if after else None
+    if cursor is not None:
+        at, pk = cursor
+        cases = cases.filter(Q(last_activity__lt=at) | Q(last_activity=at, id__lt=pk))
+    rows = list(cases[: PAGE_SIZE + 1])
+    if len(rows) > PAGE_SIZE:
+        return rows[:PAGE_SIZE], _cursor(rows[PAGE_SIZE - 1])
+    return rows, None
+
+
+@require_GET
+@resident_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    acting = acting_resident(request)
+    after = request.GET.get(CURSOR_PARAM, "")
+    cases, next_cursor = inbox_page(acting, after)
+    context = {
+        **_acting_context(request),
+        "cases": cases,
+        "next_url": f"?{urlencode({CURSOR_PARAM: next_cursor})}" if next_cursor else "",
+        "first_url": reverse("cases:inbox") if after else "",
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/resident_inbox.html", context)
+
+
+# --- Starting a case --------------------------------------------------------------------------------
+
+
+def _step_url(**params: str) -> str:
+    return f"{reverse('cases:new')}?{urlencode(params)}"
+
+
+@require_http_methods(["GET", "POST"])
+@resident_required
+def new_case(request: HttpRequest) -> HttpResponse:
+    """Step 1: pick a clinic; step 2: pick a type; step 3: the form. The clinic and the type travel
+    as UUIDs in the query string."""
+    resident = acting_resident(request)
+    context = _acting_context(request)
+    open_units = actions.units_open_to(resident)
+    unit_param = request.GET.get(UNIT_PARAM, "")
+    unit = first_by_id(Unit.objects.all(), unit_param) if unit_param else None
+    if unit is None:
+        error = _("Välj en mottagning.") if unit_param else ""
+        return render(
+            request,
+            "cases/resident_new_unit.html",
+            {**context, "units": open_units, "error": error, "unit_param": UNIT_PARAM},
+        )
+    type_param = request.GET.get(TYPE_PARAM, "")
+    case_type = first_by_id(CaseType.objects.all(), type_param) if type_param else None
+    if request.method == "GET":
+        # A link to a clinic or a type the resident cannot use: say so before they write anything.
+        # (send_case checks again, including the clinic's service area.)
+        if not open_units.filter(pk=unit.pk).exists():
+            return render(
+                request,
+                "cases/resident_new_unit.html",
+                {
+                    **context,
+                    "units": open_units,
+                    "error": _("Du kan inte skicka ärenden till den här mottagningen."),
+                    "unit_param": UNIT_PARAM,
+                },
+            )
+        types = actions.case_types_at(unit)
+        if case_type is None or not types.filter(pk=case_type.pk).exists():
+            error = ""
+            if type_param:
+                error = _("Mottagningen tar inte emot den här typen av ärenden.")
+            return render(
+                request,
+                "cases/resident_new_type.html",
+                {
+                    **context,
+                    "unit": unit,
+                    "types": types,
+                    "error": error,
+                    "unit_param": UNIT_PARAM,
+                    "type_param": TYPE_PARAM,
+                    "back_url": reverse("cases:new"),
+                },
+            )
+        form = CaseForm(
+            case_type=case_type, initial={"idempotency_key": uuid.uuid4(), "resident": resident.pk}
+        )
+        return _render_case_form(request, context, unit, case_type, form)
+
+    if case_type is None:
+        raise Http404
+    form = CaseForm(request.POST, case_type=case_type)
+    if form.is_valid():
+        if form.cleaned_data["resident"] != resident.pk:
+            form.add_error(None, _("Du kan inte längre skicka ärenden för den här personen."))
+        else:
+            try:
+                case = actions.send_case(
+                    user=request.user,  # type: ignore[arg-type]
+                    resident=resident,
+                    unit=unit,
+                    case_type=case_type,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    answers=form.answers(),
+                    accepted_terms=form.cleaned_data["accept_terms"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except ValidationError as exc:
+                add_action_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Ditt ärende %(number)s är skickat. Mottagningen svarar senast %(date)s.")
+                    % {"number": case.number, "date": case.promised_by.isoformat()},
+                )
+                return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
+    return _render_case_form(request, context, unit, case_type, form)
+
+
+def _render_case_form(
+    request: HttpRequest, context: dict[str, Any], unit: Unit, case_type: CaseType, form: CaseForm
+) -> HttpResponse:
+    return render(
+        request,
+        "cases/resident_new_form.html",
+        {
+            **context,
+            "unit": unit,
+            "case_type": case_type,
+            "form": form,
+            "questions": form.questions(),
+            "yesno": [("ja", _("Ja")), ("nej", _("Nej"))],
+            "back_url": _step_url(**{UNIT_PARAM: str(unit.pk)}),
+        },
+    )
+
+
+# --- The case page ----------------------------------------------------------------------------------
+
+
+def _case_or_404(request: HttpRequest, case_id: str) -> Case:
+    cases = policy.cases_of_resident(acting_resident(request)).select_related("unit", "case_type", "resident")
+    case = first_by_id(cases, case_id)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _tracker(case: Case) -> dict[str, Any]:
+    current = STEPS.index(CaseStatus(case.status))
+    today = timezone.localdate()
+    return {
+        "steps": [
+            {"label": step.label, "done": index < current, "current": index == current}
+            for index, step in enumerate(STEPS)
+        ],
+        "case": case,
+        "overdue": case.status not in (CaseStatus.ANSWERED, CaseStatus.CLOSED) and case.promised_by < today,
+    }
+
+
+def _answers(case: Case) -> list[dict[str, str]]:
+    try:
+        answers = json.loads(case.answers or "{}")
+    except ValueError:
+        answers = {}
+    shown = []
+    for field in case.case_type.form:
+        value = answers.get(field["key"])
+        if value in (None, ""):
+            continue
+        if field.get("kind") == "yesno":
+            value = _("Ja") if value == "ja" else _("Nej")
+        shown.append({"label": field.get("label", field["key"]), "value": str(value)})
+    return shown
+
+
+@require_http_methods(["GET", "POST"])
+@resident_required
+def detail(request: HttpRequest, case_id: str) -> HttpResponse:
+    resident = acting_resident(request)
+    case = _case_or_404(request, case_id)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reply_as_resident(
+                user=request.user,  # type: ignore[arg-type]
+                resident=resident,
+                case_id=case.pk,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            add_action_error(form, exc)
+        else:
+            messages.success(request, _("Ditt svar är skickat."))
+            return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
+        case = _case_or_404(request, case_id)
+    thread = list(case.messages.order_by("created_at", "id"))
+    if request.method == "GET":
+        actions.mark_read_by_resident(case)
+    context = {
+        **_acting_context(request),
+        "case": case,
+        "answers": _answers(case),
+        "thread": thread,
+        "tracker": _tracker(case),
+        "may_reply": policy.resident_may_reply(case),
+        "closed": case.status == CaseStatus.CLOSED,
+        "form": form,
+        "user_id": request.user.pk,
+        "staff_kind": AuthorKind.STAFF,
+    }
+    return render(request, "cases/resident_detail.html", context)
+
+
+@require_GET
+@resident_required
+def tracker(request: HttpRequest, case_id: str) -> HttpResponse:
+    """The tracker alone, for the case page to refresh itself (htmx)."""
+    case = _case_or_404(request, case_id)
+    return render(request, "cases/resident_tracker.html", {"tracker": _tracker(case)})
