@@ -80,7 +80,7 @@ def _admits(unit: Unit, resident: Resident) -> bool:
 
 
 def case_types_at(unit: Unit) -> QuerySet[CaseType]:
-    return CaseType.objects.filter(units__unit=unit, units__active=True).order_by("name")
+    return CaseType.objects.filter(units__unit=unit, units__active=True, outbound=False).order_by("name")
 
 
 def _answers(case_type: CaseType, answers: dict[str, Any]) -> dict[str, Any]:

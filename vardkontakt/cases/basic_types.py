@@ -86,16 +86,38 @@ BASIC_TYPES: list[dict[str, Any]] = [
 ]
 
 
+# Templates for the reverse flow: a clinic writes to residents. Never offered to residents to start.
+OUTBOUND_TYPES: list[dict[str, Any]] = [
+    {
+        "code": "information-fran-mottagningen",
+        "name": "Information från mottagningen",
+        "description": "Ett meddelande från mottagningen som inte går att svara på.",
+        "answer_days": 0,
+        "resident_may_reply": False,
+        "outbound": True,
+    },
+    {
+        "code": "fraga-fran-mottagningen",
+        "name": "Fråga från mottagningen",
+        "description": "En fråga från mottagningen som du kan svara på.",
+        "answer_days": 0,
+        "resident_may_reply": True,
+        "outbound": True,
+    },
+]
+
+
 def install(case_type_model: Any) -> None:
     """Create or update the basic types (used by the data migration and the demo seed)."""
-    for spec in BASIC_TYPES:
+    for spec in BASIC_TYPES + OUTBOUND_TYPES:
         defaults = {
             "name": spec["name"],
             "description": spec["description"],
             "form": spec.get("form", []),
-            "terms": CONTACT_TERMS,
+            "terms": "" if spec.get("outbound") else CONTACT_TERMS,
             "answer_days": spec["answer_days"],
             "resident_may_reply": spec.get("resident_may_reply", True),
             "basic": True,
+            "outbound": spec.get("outbound", False),
         }
         case_type_model.objects.update_or_create(code=spec["code"], unit=None, defaults=defaults)

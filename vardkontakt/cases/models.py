@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vardkontakt.crypto.fields import EncryptedText
+from vardkontakt.crypto.fields import EncryptedBytes, EncryptedText
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident, Staff
 
@@ -36,6 +36,8 @@ class CaseType(models.Model):
     resident_may_reply = models.BooleanField(default=True)
     standard_replies = models.JSONField(default=list, blank=True)  # texts the handler can start from
     basic = models.BooleanField(default=False)  # one of the basic services (basutbud)
+    # Sent by a clinic to residents (reverse flow) rather than chosen by a resident.
+    outbound = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -118,6 +120,7 @@ class Case(models.Model):
     resident_may_reply = models.BooleanField(default=True)
     # A double-submitted form carries the same key: the second submit finds the first case.
     idempotency_key = models.UUIDField()
+    archived_by_resident = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -169,3 +172,94 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
+
+
+class ScanResult(models.TextChoices):
+    CLEAN = "clean", _("Inget virus hittades")
+    NOT_SCANNED = "not_scanned", _("Inte virussökt (ingen virussökning konfigurerad)")
+
+
+class Attachment(models.Model):
+    """A file sent with a message. Name and content are sealed; the type is what the content is,
+    found by looking at the bytes, never by trusting the file name."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename_sealed = models.BinaryField()
+    filename = EncryptedText("filename_sealed")
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data_sealed = models.BinaryField()
+    data = EncryptedBytes("data_sealed")
+    scan = models.CharField(max_length=16, choices=ScanResult.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"attachment {self.id}"
+
+
+class BulkStatus(models.TextChoices):
+    QUEUED = "queued", _("I kö")
+    RUNNING = "running", _("Pågår")
+    DONE = "done", _("Klar")
+
+
+class BulkSend(models.Model):
+    """Reverse flow: a clinic sends one case to many residents, as a background task."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="bulk_sends")
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="bulk_sends")
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, related_name="+")
+    subject_sealed = models.BinaryField()
+    subject = EncryptedText("subject_sealed")
+    body_sealed = models.BinaryField()
+    body = EncryptedText("body_sealed")
+    status = models.CharField(max_length=16, choices=BulkStatus.choices, default=BulkStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"], name="bulksend_idempotency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"bulk send {self.id}"
+
+
+class RecipientOutcome(models.TextChoices):
+    PENDING = "pending", _("Väntar")
+    SENT = "sent", _("Skickat")
+    INVALID = "invalid", _("Inte ett giltigt personnummer")
+    UNKNOWN = "unknown", _("Okänd i folkbokföringen")
+    DECEASED = "deceased", _("Avliden")
+    LOCKED = "locked", _("Inloggningen är spärrad")
+    NOT_CONTACTABLE = "not_contactable", _("Kan inte nås digitalt")
+    DUPLICATE = "duplicate", _("Fanns redan i listan")
+
+
+class BulkRecipient(models.Model):
+    bulk = models.ForeignKey(BulkSend, on_delete=models.CASCADE, related_name="recipients")
+    position = models.PositiveIntegerField()  # the line in the list the clinic gave
+    identity_sealed = models.BinaryField()
+    identity = EncryptedText("identity_sealed")  # as written in the list
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(
+        max_length=16, choices=RecipientOutcome.choices, default=RecipientOutcome.PENDING
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bulk", "position"], name="bulkrecipient_position_unique")
+        ]
+        indexes = [models.Index(fields=["bulk", "outcome"], name="bulkrecipient_bulk_outcome")]
+
+    def __str__(self) -> str:
+        return f"recipient {self.position} of {self.bulk_id}"

@@ -8,5 +8,5 @@ def install(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0001_initial")]
+    dependencies = [("cases", "0002_attachments_bulk_sends")]
     operations = [migrations.RunPython(install, migrations.RunPython.noop)]
