@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "vardkontakt.directory",
     "vardkontakt.roles",
     "vardkontakt.cases",
+    "vardkontakt.notifications",
     "vardkontakt.web",
     "vardkontakt.api",
 ]
@@ -201,6 +202,19 @@ EMAIL_HOST = env_str("VK_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("VK_EMAIL_PORT", 25, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("VK_DEFAULT_FROM_EMAIL", "no-reply@vardkontakt.invalid")
 VK_SMS_BACKEND = env_choice("VK_SMS_BACKEND", "console", {"console", "http"})
+# The HTTP SMS gateway (VK_SMS_BACKEND=http): POST JSON {"to", "message", "from"} with a bearer token.
+VK_SMS_URL = env_str("VK_SMS_URL", "")
+VK_SMS_TOKEN = env_str("VK_SMS_TOKEN", "")
+VK_SMS_SENDER = env_str("VK_SMS_SENDER", "Vardkontakt")
+if VK_SMS_BACKEND == "http" and not (VK_SMS_URL and VK_SMS_TOKEN):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("VK_SMS_BACKEND=http needs VK_SMS_URL and VK_SMS_TOKEN.")
+# Notifications (notifications/delivery.py): attempts per notification, the first retry delay (it
+# doubles, up to six hours), and how long a worker holds a notification it is sending.
+VK_NOTIFY_MAX_ATTEMPTS = env_int("VK_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+VK_NOTIFY_RETRY_SECONDS = env_int("VK_NOTIFY_RETRY_SECONDS", 60, minimum=1)
+VK_NOTIFY_LEASE_SECONDS = env_int("VK_NOTIFY_LEASE_SECONDS", 10 * 60, minimum=30)
 
 # --- Cache: shared by every process (login failure counts); the database by default ------------------
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vk_cache"}}
@@ -228,3 +242,16 @@ LOGGING = {
 # --- Region this installation serves ---------------------------------------------------------------
 VK_REGION_CODE = env_str("VK_REGION_CODE", "01")  # county code; 01 = Region Stockholm
 CSRF_FAILURE_VIEW = "vardkontakt.web.views.csrf_failure"
+
+# --- Attachments to case messages (cases/attachments.py) -------------------------------------------
+VK_ATTACHMENT_MAX_BYTES = env_int("VK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+VK_ATTACHMENT_MAX_COUNT = env_int("VK_ATTACHMENT_MAX_COUNT", 5, minimum=0)
+# Virus scanning through clamd (INSTREAM): a unix socket, or a host and port. Unset: no scanning, and
+# attachments are stored marked "not scanned". Set but unreachable: uploads are refused (fail closed).
+VK_CLAMD_SOCKET = env_str("VK_CLAMD_SOCKET", "")
+VK_CLAMD_HOST = env_str("VK_CLAMD_HOST", "")
+VK_CLAMD_PORT = env_int("VK_CLAMD_PORT", 3310, minimum=1)
+VK_CLAMD_TIMEOUT = env_int("VK_CLAMD_TIMEOUT", 30, minimum=1)
+# A request within those limits keeps its files in memory (the threshold is for the whole request), so
+# accepted files are never written to a temporary file in clear before they are sealed.
+FILE_UPLOAD_MAX_MEMORY_SIZE = VK_ATTACHMENT_MAX_BYTES * max(VK_ATTACHMENT_MAX_COUNT, 1) + 1024 * 1024

@@ -10,6 +10,7 @@ urlpatterns = [
     path("hitta-vard/", include("vardkontakt.directory.urls")),
     path("mina-sidor/arenden/", include("vardkontakt.cases.urls_resident")),
     path("vardpersonal/arenden/", include("vardkontakt.cases.urls_staff")),
+    path("vardpersonal/aviseringar/", include("vardkontakt.notifications.urls")),
     path("api/", include("vardkontakt.api.urls")),
 ]
 

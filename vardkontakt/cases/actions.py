@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -16,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vardkontakt.audit.log import record
-from vardkontakt.cases import policy
+from vardkontakt.cases import attachments, policy
 from vardkontakt.cases.models import (
     OPEN_STATUSES,
     TRANSITIONS,
+    Attachment,
     AuthorKind,
     Case,
     CaseStatus,
@@ -32,6 +35,11 @@ from vardkontakt.cases.workdays import add_working_days
 from vardkontakt.directory.models import EService, Unit, UnitStatus
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.ids import first_by_id
+from vardkontakt.notifications.actions import (
+    notify_resident_new_message,
+    notify_staff_assigned,
+    notify_staff_new_case,
+)
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
@@ -128,9 +136,12 @@ def send_case(
     answers: dict[str, Any],
     accepted_terms: bool,
     idempotency_key: uuid.UUID,
+    files: Sequence[File[Any]] | None = None,
 ) -> Case:
     """A resident (or a guardian for ``resident``) sends a new case. A repeated submit with the same
-    idempotency key returns the case the first one created, and creates nothing."""
+    idempotency key returns the case the first one created, and creates nothing. ``files`` are
+    attached to the first message (cases/attachments.py): all of them, or, if one is refused, none
+    and no case."""
     existing = Case.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -153,8 +164,15 @@ def send_case(
         errors.update(exc.message_dict)
     if case_type.terms and not accepted_terms:
         errors["accept_terms"] = [_("Du behöver godkänna villkoren för att skicka ärendet.")]
+    checked: list[attachments.Checked] = []
+    try:
+        checked = attachments.check(list(files or []))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    # Scanned only once everything else is right, and before the transaction: no lock waits on clamd.
+    checked = attachments.scan(checked)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -175,7 +193,9 @@ def send_case(
                 message = Message(case=case, author=user, author_kind=AuthorKind.RESIDENT)
                 message.body = body
                 message.save()
+                attachments.store(message, checked)
                 StatusChange.objects.create(case=case, to_status=CaseStatus.SENT, by=user)
+                notify_staff_new_case(case)
                 return case
         except IntegrityError:
             # The same submit raced in (idempotency key), or the random case number was taken.
@@ -185,8 +205,23 @@ def send_case(
     raise RuntimeError("could not allocate a case number")
 
 
+def reply_as_resident(
+    *,
+    user: User,
+    resident: Resident,
+    case_id: object,
+    body: str,
+    files: Sequence[File[Any]] | None = None,
+) -> Message:
+    # Files are checked and scanned before the case is locked: no lock waits on clamd.
+    checked = attachments.prepare(files)
+    return _reply_as_resident(user=user, resident=resident, case_id=case_id, body=body, checked=checked)
+
+
 @transaction.atomic
-def reply_as_resident(*, user: User, resident: Resident, case_id: object, body: str) -> Message:
+def _reply_as_resident(
+    *, user: User, resident: Resident, case_id: object, body: str, checked: list[attachments.Checked]
+) -> Message:
     case = first_by_id(policy.cases_of_resident(resident).select_for_update(), case_id)
     if case is None:
         raise Http404
@@ -195,6 +230,7 @@ def reply_as_resident(*, user: User, resident: Resident, case_id: object, body: 
     message = Message(case=case, author=user, author_kind=AuthorKind.RESIDENT)
     message.body = _text(body, field="body", maximum=BODY_MAX)
     message.save()
+    attachments.store(message, checked)
     case.last_activity = timezone.now()
     case.save(update_fields=["last_activity"])
     return message
@@ -233,6 +269,25 @@ def open_case_for_staff(staff: Staff, case_id: object, *, for_update: bool = Fal
     return case
 
 
+def open_attachment_for_staff(staff: Staff, case_id: object, attachment_id: object) -> Attachment:
+    """An attachment of a case ``staff`` may read, with the read of the case and of the file written to
+    the access log in this transaction. Anyone else, or a file of another case: 404."""
+    case = open_case_for_staff(staff, case_id)
+    attachment = first_by_id(Attachment.objects.filter(message__case=case), attachment_id)
+    if attachment is None:
+        raise Http404
+    record(
+        actor=staff.user,
+        acting_role=policy.acting_role(staff, case),
+        action="attachment.read",
+        object_type="Attachment",
+        object_id=attachment.pk,
+        unit=case.unit,
+        subject=case.resident,
+    )
+    return attachment
+
+
 def _staff_message(case: Case, staff: Staff, body: str, *, interim: bool = False) -> Message:
     message = Message(case=case, author=staff.user, author_kind=AuthorKind.STAFF, interim=interim)
     message.body = _text(body, field="body", maximum=BODY_MAX)
@@ -250,23 +305,42 @@ def distribute_case(*, staff: Staff, case_id: object, handler_id: object, interi
         raise ValidationError({"handler": [_("Välj en ärendehanterare på mottagningen.")]})
     if interim.strip():
         _staff_message(case, staff, interim, interim=True)
+        notify_resident_new_message(case.resident)
     change_status(case, CaseStatus.INTERIM if interim.strip() else CaseStatus.DISTRIBUTED, staff.user)
     case.handler = handler
     case.save(update_fields=["handler", "status", "last_activity"])
+    notify_staff_assigned(case)
     return case
 
 
+def answer_case(
+    *,
+    staff: Staff,
+    case_id: object,
+    body: str,
+    close: bool = False,
+    files: Sequence[File[Any]] | None = None,
+) -> Case:
+    # Files are checked and scanned before the case is locked: no lock waits on clamd.
+    checked = attachments.prepare(files)
+    return _answer_case(staff=staff, case_id=case_id, body=body, close=close, checked=checked)
+
+
 @transaction.atomic
-def answer_case(*, staff: Staff, case_id: object, body: str, close: bool = False) -> Case:
+def _answer_case(
+    *, staff: Staff, case_id: object, body: str, close: bool, checked: list[attachments.Checked]
+) -> Case:
     case = open_case_for_staff(staff, case_id, for_update=True)
     if not policy.can_answer(staff, case):
         raise PermissionDenied(_("Bara den som ärendet är fördelat till kan svara."))
-    _staff_message(case, staff, body)
+    message = _staff_message(case, staff, body)
+    attachments.store(message, checked)
     change_status(case, CaseStatus.ANSWERED, staff.user)
     case.answered_by = staff
     if close:
         change_status(case, CaseStatus.CLOSED, staff.user)
     case.save(update_fields=["answered_by", "status", "last_activity"])
+    notify_resident_new_message(case.resident)
     return case
 
 

@@ -15,6 +15,30 @@ from vardkontakt.cases.models import CaseType
 YESNO = [("ja", _("Ja")), ("nej", _("Nej"))]
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.Field):
+    """Any number of files from one ``<input type=file multiple>``, as a list. Only the shape is checked
+    here; count, size, type and viruses are cases.attachments' to judge (in the actions)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, data: Any) -> list[Any]:
+        if not data:
+            return []
+        items = data if isinstance(data, (list, tuple)) else [data]
+        return [item for item in items if item and hasattr(item, "read")]
+
+
+FILES_LABEL = _("Bifoga filer (valfritt)")
+
+
 def question_fields(case_type: CaseType) -> list[dict[str, Any]]:
     """The case type's question form, as the template draws it."""
     return [{**field, "name": f"q_{field['key']}"} for field in case_type.form]
@@ -26,6 +50,7 @@ class CaseForm(forms.Form):
     subject = forms.CharField(label=_("Rubrik"), required=False, strip=False)
     body = forms.CharField(label=_("Meddelande"), required=False, strip=False, widget=forms.Textarea)
     accept_terms = forms.BooleanField(label=_("Jag har läst och godkänner villkoren."), required=False)
+    attachments = FilesField(label=FILES_LABEL)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
     # The resident the form was shown for: a guardian whose proxy ended meanwhile must not send it
     # in their own name instead.
@@ -58,6 +83,7 @@ class CaseForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Ditt svar"), required=False, strip=False, widget=forms.Textarea)
+    attachments = FilesField(label=FILES_LABEL)
 
 
 def add_action_error(form: forms.Form, error: ValidationError) -> None:

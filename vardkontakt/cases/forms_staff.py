@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from vardkontakt.cases.actions import BODY_MAX
+from vardkontakt.cases.forms import FILES_LABEL, FilesField
 
 ACTION_DISTRIBUTE = "distribute"
 ACTION_ANSWER = "answer"
@@ -44,6 +45,7 @@ class AnswerForm(forms.Form):
     )
     signature = forms.CharField(label=_("Signatur"), required=False, max_length=200, widget=forms.Textarea)
     close = forms.BooleanField(label=_("Avsluta ärendet när svaret har skickats"), required=False)
+    attachments = FilesField(label=FILES_LABEL)
     standard_reply = forms.IntegerField(label=_("Standardsvar"), required=False, min_value=0)
 
     def message(self) -> str:

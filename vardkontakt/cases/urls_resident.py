@@ -9,4 +9,5 @@ urlpatterns = [
     path("nytt/", views_resident.new_case, name="new"),
     path("<str:case_id>/", views_resident.detail, name="detail"),
     path("<str:case_id>/status/", views_resident.tracker, name="tracker"),
+    path("<str:case_id>/bilagor/<str:attachment_id>/", views_resident.attachment, name="attachment"),
 ]

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,15 +17,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vardkontakt.cases import actions, policy
+from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.forms import CaseForm, ReplyForm, add_action_error
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, CaseType
+from vardkontakt.cases.lists import resident_inbox_page
+from vardkontakt.cases.models import Attachment, AuthorKind, Case, CaseStatus, CaseType
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
-from vardkontakt.identity.models import Resident
-from vardkontakt.ids import first_by_id, parse_uuid
+from vardkontakt.ids import first_by_id
 
-PAGE_SIZE = 20
 UNIT_PARAM = "mottagning"
 TYPE_PARAM = "typ"
 CURSOR_PARAM = "efter"
@@ -44,52 +41,12 @@ def _acting_context(request: HttpRequest) -> dict[str, Any]:
 # --- Inbox ------------------------------------------------------------------------------------------
 
 
-def _cursor(case: Case) -> str:
-    return f"{case.last_activity.isoformat()}_{case.pk}"
-
-
-def _parse_cursor(value: str) -> tuple[datetime, uuid.UUID] | None:
-    moment, _sep, ident = value.rpartition("_")
-    try:
-        at = datetime.fromisoformat(moment)
-    except ValueError:
-        return None
-    pk = parse_uuid(ident)
-    if pk is None or at.tzinfo is None:
-        return None
-    return at, pk
-
-
-def inbox_page(resident: Resident, after: str = "") -> tuple[list[Case], str | None]:
-    """One page of the resident's cases, newest activity first, by keyset on (last_activity, id):
-    the cases after the cursor, and the cursor of the next page if there is one."""
-    cases: QuerySet[Case] = (
-        policy.cases_of_resident(resident)
-        .select_related("unit", "case_type")
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__author_kind=AuthorKind.STAFF, messages__read_by_resident_at__isnull=True),
-            )
-        )
-        .order_by("-last_activity", "-id")
-    )
-    cursor = _parse_cursor(after) if after else None
-    if cursor is not None:
-        at, pk = cursor
-        cases = cases.filter(Q(last_activity__lt=at) | Q(last_activity=at, id__lt=pk))
-    rows = list(cases[: PAGE_SIZE + 1])
-    if len(rows) > PAGE_SIZE:
-        return rows[:PAGE_SIZE], _cursor(rows[PAGE_SIZE - 1])
-    return rows, None
-
-
 @require_GET
 @resident_required
 def inbox(request: HttpRequest) -> HttpResponse:
     acting = acting_resident(request)
     after = request.GET.get(CURSOR_PARAM, "")
-    cases, next_cursor = inbox_page(acting, after)
+    cases, next_cursor = resident_inbox_page(acting, after)
     context = {
         **_acting_context(request),
         "cases": cases,
@@ -165,7 +122,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
 
     if case_type is None:
         raise Http404
-    form = CaseForm(request.POST, case_type=case_type)
+    form = CaseForm(request.POST, request.FILES, case_type=case_type)
     if form.is_valid():
         if form.cleaned_data["resident"] != resident.pk:
             form.add_error(None, _("Du kan inte längre skicka ärenden för den här personen."))
@@ -181,6 +138,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     answers=form.answers(),
                     accepted_terms=form.cleaned_data["accept_terms"],
                     idempotency_key=form.cleaned_data["idempotency_key"],
+                    files=form.cleaned_data["attachments"],
                 )
             except ValidationError as exc:
                 add_action_error(form, exc)
@@ -208,6 +166,7 @@ def _render_case_form(
             "questions": form.questions(),
             "yesno": [("ja", _("Ja")), ("nej", _("Nej"))],
             "back_url": _step_url(**{UNIT_PARAM: str(unit.pk)}),
+            "attachment_hint": attachments.hint(),
         },
     )
 
@@ -257,7 +216,7 @@ def _answers(case: Case) -> list[dict[str, str]]:
 def detail(request: HttpRequest, case_id: str) -> HttpResponse:
     resident = acting_resident(request)
     case = _case_or_404(request, case_id)
-    form = ReplyForm(request.POST if request.method == "POST" else None)
+    form = ReplyForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             actions.reply_as_resident(
@@ -265,6 +224,7 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
                 resident=resident,
                 case_id=case.pk,
                 body=form.cleaned_data["body"],
+                files=form.cleaned_data["attachments"],
             )
         except ValidationError as exc:
             add_action_error(form, exc)
@@ -272,7 +232,7 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
             messages.success(request, _("Ditt svar är skickat."))
             return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
         case = _case_or_404(request, case_id)
-    thread = list(case.messages.order_by("created_at", "id"))
+    thread = list(attachments.thread_of(case))
     if request.method == "GET":
         actions.mark_read_by_resident(case)
     context = {
@@ -286,8 +246,20 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "form": form,
         "user_id": request.user.pk,
         "staff_kind": AuthorKind.STAFF,
+        "attachment_hint": attachments.hint(),
     }
     return render(request, "cases/resident_detail.html", context)
+
+
+@require_GET
+@resident_required
+def attachment(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+    """A file of one of the acting resident's cases (the same queryset as the case page), or 404."""
+    case = _case_or_404(request, case_id)
+    found = first_by_id(Attachment.objects.filter(message__case=case), attachment_id)
+    if found is None:
+        raise Http404
+    return attachments.download(found)
 
 
 @require_GET

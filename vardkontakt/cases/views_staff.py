@@ -6,24 +6,19 @@ actions.open_case_for_staff (which writes the access-log row), and every change 
 from __future__ import annotations
 
 import json
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from vardkontakt.cases import actions, policy
+from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.forms_staff import (
     ACTION_ANSWER,
     ACTION_CLOSE,
@@ -34,97 +29,15 @@ from vardkontakt.cases.forms_staff import (
     DistributeForm,
     add_action_error,
 )
+from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity
 from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus
-from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
 from vardkontakt.ids import parse_uuid
 from vardkontakt.roles.models import Role
 from vardkontakt.roles.policy import units_where
 
-PAGE_SIZE = 25
 NUMBER_MAX = 20
-UNANSWERED = (CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: Any
-
-
-TABS = (
-    Tab("nya", gettext_lazy("Nya")),
-    Tab("fordelade", gettext_lazy("Fördelade")),
-    Tab("forsenade", gettext_lazy("Försenade")),
-    Tab("besvarade", gettext_lazy("Besvarade")),
-    Tab("avslutade", gettext_lazy("Avslutade")),
-)
-
-
-def _tab_filter(cases: QuerySet[Case], tab: str) -> QuerySet[Case]:
-    if tab == "fordelade":
-        return cases.filter(status__in=[CaseStatus.DISTRIBUTED, CaseStatus.INTERIM])
-    if tab == "forsenade":
-        # Not yet answered, and the date promised to the resident has passed.
-        return cases.filter(status__in=UNANSWERED, promised_by__lt=timezone.localdate())
-    if tab == "besvarade":
-        return cases.filter(status=CaseStatus.ANSWERED)
-    if tab == "avslutade":
-        return cases.filter(status=CaseStatus.CLOSED)
-    return cases.filter(status=CaseStatus.SENT)
-
-
-# --- Keyset pagination on (last_activity, id), newest first ---------------------------------------
-
-
-def _cursor(case: Case) -> str:
-    micros = (case.last_activity - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros}.{case.pk.hex}"
-
-
-def _after(value: str) -> tuple[datetime, uuid.UUID] | None:
-    micros, _sep, ident = value.partition(".")
-    key = parse_uuid(ident)
-    if not micros.isdigit() or len(micros) > 20 or key is None:
-        return None
-    try:
-        return _EPOCH + timedelta(microseconds=int(micros)), key
-    except OverflowError:
-        return None
-
-
-def _page(cases: QuerySet[Case], after: str) -> tuple[list[Case], str | None]:
-    """One page of ``cases``, newest activity first, starting after the cursor; and the next cursor."""
-    if after:
-        position = _after(after)
-        if position is None:
-            raise Http404
-        at, key = position
-        cases = cases.filter(Q(last_activity__lt=at) | Q(last_activity=at, pk__lt=key))
-    rows = list(
-        cases.select_related("case_type", "handler", "resident").order_by("-last_activity", "-pk")[
-            : PAGE_SIZE + 1
-        ]
-    )
-    if len(rows) > PAGE_SIZE:
-        return rows[:PAGE_SIZE], _cursor(rows[PAGE_SIZE - 1])
-    return rows, None
-
-
-# --- Lists ------------------------------------------------------------------------------------------
-
-
-def _chosen_unit(units: list[Unit], value: str) -> Unit:
-    """The clinic picked in the inbox (the first one if none): only among the member's own."""
-    if not value:
-        return units[0]
-    wanted = parse_uuid(value)
-    for unit in units:
-        if unit.pk == wanted:
-            return unit
-    raise Http404
 
 
 @require_safe
@@ -135,14 +48,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     units = list(units_where(staff, Role.CASE_RECEIVER).order_by("name"))
     if not units:
         raise PermissionDenied(_("Du är inte ärendemottagare på någon mottagning."))
-    unit = _chosen_unit(units, request.GET.get("enhet", ""))
+    unit = chosen_unit(units, request.GET.get("enhet", ""))
     cases = policy.cases_visible_to_staff(staff).filter(unit=unit)
     number = request.GET.get("nummer", "").strip()[:NUMBER_MAX]
     tab = request.GET.get("flik", "")
     if tab not in {t.key for t in TABS}:
         tab = TABS[0].key
-    cases = cases.filter(number=number) if number else _tab_filter(cases, tab)
-    rows, next_cursor = _page(cases, request.GET.get("efter", ""))
+    cases = cases.filter(number=number) if number else filter_by_tab(cases, tab)
+    rows, next_cursor = page_by_activity(
+        cases.select_related("case_type", "handler", "resident"), request.GET.get("efter", "")
+    )
     return render(
         request,
         "cases/staff_inbox.html",
@@ -167,7 +82,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     """The open cases assigned to the logged-in handler."""
     staff = logged_in_staff(request)
     cases = policy.cases_visible_to_staff(staff).filter(handler=staff, status__in=OPEN_STATUSES)
-    rows, next_cursor = _page(cases, request.GET.get("efter", ""))
+    rows, next_cursor = page_by_activity(
+        cases.select_related("case_type", "handler", "resident"), request.GET.get("efter", "")
+    )
     return render(
         request,
         "cases/staff_mine.html",
@@ -220,7 +137,7 @@ def _render_case(
     """The case page. The read and its access-log row are one transaction."""
     with transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id)
-        thread = list(case.messages.order_by("created_at", "pk"))
+        thread = list(attachments.thread_of(case))
         history = list(case.history.order_by("at", "pk"))
         user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
         staff_names = {
@@ -233,6 +150,7 @@ def _render_case(
                 "body": m.body,
                 "author": _author_name(m.author_id, case, staff_names),
                 "from_staff": m.author_kind == AuthorKind.STAFF,
+                "files": list(m.attachments.all()),
             }
             for m in thread
         ]
@@ -285,6 +203,7 @@ def _render_case(
             "close_form": close_form or CloseForm(),
             "is_receiver": policy.acting_role(staff, case) == Role.CASE_RECEIVER,
             "today": timezone.localdate(),
+            "attachment_hint": attachments.hint(),
         }
         return render(request, "cases/staff_detail.html", context, status=status)
 
@@ -322,11 +241,15 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
             index = -1
         return _render_case(request, staff, case_id, use_reply=index)
     if action == ACTION_ANSWER:
-        answer = AnswerForm(request.POST)
+        answer = AnswerForm(request.POST, request.FILES)
         if answer.is_valid():
             try:
                 actions.answer_case(
-                    staff=staff, case_id=case_id, body=answer.message(), close=answer.cleaned_data["close"]
+                    staff=staff,
+                    case_id=case_id,
+                    body=answer.message(),
+                    close=answer.cleaned_data["close"],
+                    files=answer.cleaned_data["attachments"],
                 )
             except ValidationError as error:
                 add_action_error(answer, error)
@@ -346,3 +269,16 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
                 return HttpResponseRedirect(here)
         return _render_case(request, staff, case_id, close_form=close, status=400)
     return _render_case(request, staff, case_id, status=400)
+
+
+@require_GET
+@staff_required
+def attachment(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+    """A file of a case the member may read, through the same read as the case page; the download is
+    written to the access log ("attachment.read") in the same transaction. Anyone else: 404."""
+    staff = logged_in_staff(request)
+    if parse_uuid(case_id) is None or parse_uuid(attachment_id) is None:
+        raise Http404
+    with transaction.atomic():
+        found = actions.open_attachment_for_staff(staff, case_id, attachment_id)
+        return attachments.download(found)

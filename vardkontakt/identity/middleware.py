@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.messages.storage import default_storage
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,9 @@ class SessionRealmMiddleware:
                 else:
                     text = _("Du har loggats ut eftersom du varit inloggad för länge. Logga in igen.")
                 end_session(request)
+                if request.path.startswith("/api/"):
+                    # An API client gets the API's answer for "no session", not a login page.
+                    return JsonResponse({"detail": text}, status=401)
                 return _redirect_with_message(request, reverse(login_url_for(realm)), text)
             touch(request, now)
         elif request.session.get(REALM_KEY) is not None:

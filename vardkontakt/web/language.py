@@ -15,6 +15,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
+from vardkontakt.identity.session import Realm, current_realm
+from vardkontakt.notifications.actions import remember_language
+
 
 def chosen_language(request: HttpRequest) -> str:
     value = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
@@ -44,6 +47,8 @@ def choose_language(request: HttpRequest, code: str) -> HttpResponse:
         target = reverse("web:home")
     response = HttpResponseRedirect(target)
     if code in dict(settings.LANGUAGES):
+        if current_realm(request) == Realm.RESIDENT:
+            remember_language(request.user.resident, code)  # type: ignore[union-attr]  # for notifications
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,

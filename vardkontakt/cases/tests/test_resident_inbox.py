@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from vardkontakt.cases import actions, views_resident
+from vardkontakt.cases import actions, lists
 from vardkontakt.cases.models import Case
 from vardkontakt.cases.tests.resident_helpers import send
-from vardkontakt.conftest import Demo, log_in_resident
+from vardkontakt.conftest import Demo
 
 INBOX = reverse("cases:inbox")
 
@@ -74,7 +74,7 @@ def test_an_overdue_case_is_flagged_in_the_inbox(demo: Demo, resident_client: Cl
 def test_the_inbox_pages_by_keyset_newest_activity_first(
     demo: Demo, resident_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views_resident, "PAGE_SIZE", 3)
+    monkeypatch.setattr(lists, "RESIDENT_PAGE_SIZE", 3)
     anna, solna = demo.resident("anna"), demo.unit("solna")
     cases = [send(anna, solna, subject=f"Ärende {n}") for n in range(7)]
     base = timezone.now() - timedelta(days=1)
@@ -110,21 +110,7 @@ def test_the_inbox_pages_by_keyset_newest_activity_first(
     assert case_links(resident_client.get(INBOX).content.decode()) == [expected[-1], *expected[:2]]
 
 
-def test_a_malformed_cursor_shows_the_first_page(demo: Demo, resident_client: Client) -> None:
+def test_a_malformed_cursor_is_answered_like_a_malformed_id(demo: Demo, resident_client: Client) -> None:
     case = send(demo.resident("anna"), demo.unit("solna"))
-    for cursor in (
-        "nonsense",
-        "2026-01-01T00:00:00_x",
-        "_" + str(case.pk),
-        "2026-01-01T00:00:00_" + str(case.pk),
-    ):
-        response = resident_client.get(INBOX, {"efter": cursor})
-        assert response.status_code == 200
-        assert case_links(response.content.decode()) == [str(case.pk)]
-
-
-def test_the_inbox_needs_a_resident_login(demo: Demo) -> None:
-    response = Client().get(INBOX)
-    assert response.status_code == 302 and response["Location"] == reverse("identity:login")
-    lars = log_in_resident(Client(), demo.resident("lars"))
-    assert lars.get(INBOX).status_code == 200
+    for cursor in ("nonsense", "2026-01-01T00:00:00_x", "_" + str(case.pk), "123." + "z" * 32):
+        assert resident_client.get(INBOX, {"efter": cursor}).status_code == 404

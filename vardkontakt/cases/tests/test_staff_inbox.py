@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vardkontakt.cases import actions
+from vardkontakt.cases.lists import PAGE_SIZE
 from vardkontakt.cases.models import Case, CaseStatus
 from vardkontakt.cases.tests.staff_helpers import send
-from vardkontakt.cases.views_staff import PAGE_SIZE
 from vardkontakt.conftest import Demo, log_in_staff
 
 INBOX = reverse("staff_cases:inbox")
