@@ -1,0 +1,82 @@
+"""What seed.py and load.py share: paths, the bench environment (production-like settings), the key ring."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+VAR = BENCH / "var"  # key ring, secret key, static files, logs (git-ignored)
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/vk_bench"
+
+
+def _secret(name: str, make) -> str:
+    VAR.mkdir(parents=True, exist_ok=True)
+    path = VAR / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return str(path)
+
+
+def keyring_file() -> str:
+    """The key ring the seed seals with and the server opens with (created once, kept in bench/var)."""
+
+    def make() -> str:
+        import base64
+
+        return json.dumps(
+            {
+                "primary": "bench1",
+                "keys": {"bench1": base64.b64encode(secrets.token_bytes(32)).decode()},
+                "mac_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+            }
+        )
+
+    return _secret("keyring.json", make)
+
+
+def secret_key() -> str:
+    return Path(_secret("secret_key", lambda: secrets.token_urlsafe(64))).read_text().strip()
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    """Production-like settings pointed at the bench database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VK_") and k != "DATABASE_URL"}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "vardkontakt.settings",
+            "DATABASE_URL": database_url,
+            "VK_DEBUG": "0",
+            "VK_TLS": "0",
+            "VK_ALLOW_SIMULATORS": "1",
+            "VK_SECRET_KEY": secret_key(),
+            "VK_KEYRING_FILE": keyring_file(),
+            "VK_VAR_DIR": str(VAR),
+            "VK_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "VK_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+def setup_django(database_url: str) -> None:
+    """Configure Django in this process with the bench environment."""
+    os.environ.update(app_env(database_url))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def manage(database_url: str, *args: str) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=app_env(database_url), check=True)
