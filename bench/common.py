@@ -79,4 +79,6 @@ def setup_django(database_url: str) -> None:
 
 
 def manage(database_url: str, *args: str) -> None:
-    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=app_env(database_url), check=True)
+    subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=app_env(database_url), check=True
+    )

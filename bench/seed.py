@@ -42,7 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DB, ROOT, VAR, keyring_file, manage  # noqa: E402
+from common import DEFAULT_DB, ROOT, VAR, keyring_file, manage
 
 sys.path.insert(0, str(ROOT))
 
@@ -150,7 +150,7 @@ def residents_chunk(args: tuple) -> tuple[int, int, int]:
     from vardkontakt.crypto.envelope import seal
 
     ring = _ring()
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - data, not secrets
     n_cases = n_msgs = 0
     busy_unit_every = int(1 / BUSY_UNIT_SHARE)
     with psycopg.connect(url) as conn:
@@ -206,7 +206,9 @@ def residents_chunk(args: tuple) -> tuple[int, int, int]:
                                 ring,
                             ),
                             at,
-                            None if (from_staff and last and status != "closed") else (at if from_staff else None),
+                            None
+                            if (from_staff and last and status != "closed")
+                            else (at if from_staff else None),
                             handler_user if from_staff else user_id,
                             case_id,
                         )
@@ -278,12 +280,12 @@ def _copy(cur: psycopg.Cursor, table: str, columns: str, rows: list[tuple]) -> N
 
 def access_log_chunk(args: tuple) -> int:
     url, start, stop, n_units, n_residents, seed = args
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - data, not secrets
     with psycopg.connect(url) as conn:
         conn.execute("SET synchronous_commit = off")
         cur = conn.cursor()
         rows = []
-        for i in range(start, stop):
+        for _i in range(start, stop):
             unit_no = rnd.randrange(n_units)
             r = rnd.randrange(n_residents)
             rows.append(
@@ -345,10 +347,18 @@ def seed_units(conn: psycopg.Connection, n_units: int, case_types: list[uuid.UUI
             staff_id = uid(kind, u)
             users.append(("!bench", None, user_id, "staff", True, NOW))
             staff.append(
-                (staff_id, f"SE2321000016-{'R' if kind == 'receiver' else 'H'}{u:06d}", GIVEN[u % 12],
-                 FAMILY[u % 8], "Sjuksköterska", user_id)
+                (
+                    staff_id,
+                    f"SE2321000016-{'R' if kind == 'receiver' else 'H'}{u:06d}",
+                    GIVEN[u % 12],
+                    FAMILY[u % 8],
+                    "Sjuksköterska",
+                    user_id,
+                )
             )
-            grants.append((role, NOW - timedelta(days=365), NOW - timedelta(days=365), None, "bench", staff_id, unit_id))
+            grants.append(
+                (role, NOW - timedelta(days=365), NOW - timedelta(days=365), None, "bench", staff_id, unit_id)
+            )
     _copy(
         cur,
         "directory_unit",
@@ -365,7 +375,9 @@ def seed_units(conn: psycopg.Connection, n_units: int, case_types: list[uuid.UUI
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", choices=sorted(SCALES), default="small")
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--processes", type=int, default=2)
@@ -376,10 +388,9 @@ def main() -> None:
         sys.exit("The bench database must be on this machine (127.0.0.1).")
     admin, name = admin_url(url)
     total = time.perf_counter()
-    with timed("create database"):
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+    with timed("create database"), psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     with timed("migrate"):
         manage(url, "migrate", "-v", "0")
     with timed("demo region (case types, demo units and staff)"):
@@ -398,9 +409,7 @@ def main() -> None:
         with timed(f"units and staff ({n_units:,} units, {2 * n_units:,} staff)"):
             seed_units(conn, n_units, case_types)
     step = max(CHUNK, n_res // (opts.processes * 8) // CHUNK * CHUNK)
-    jobs = [
-        (url, s, min(s + step, n_res), n_units, case_types, 1000 + s) for s in range(0, n_res, step)
-    ]
+    jobs = [(url, s, min(s + step, n_res), n_units, case_types, 1000 + s) for s in range(0, n_res, step)]
     with timed(f"residents, cases, messages, history ({n_res:,} residents, {opts.processes} processes)"):
         done = [0, 0, 0]
         with mp.get_context("spawn").Pool(opts.processes) as pool:
@@ -409,14 +418,16 @@ def main() -> None:
                 print(f"   {done[0]:,} residents, {done[1]:,} cases, {done[2]:,} messages", flush=True)
     n_log = scale["access_log"]
     log_step = max(10_000, n_log // (opts.processes * 4))
-    with timed(f"access log ({n_log:,} rows)"):
-        with mp.get_context("spawn").Pool(opts.processes) as pool:
-            list(
-                pool.imap_unordered(
-                    access_log_chunk,
-                    [(url, s, min(s + log_step, n_log), n_units, n_res, 7 + s) for s in range(0, n_log, log_step)],
-                )
+    with timed(f"access log ({n_log:,} rows)"), mp.get_context("spawn").Pool(opts.processes) as pool:
+        list(
+            pool.imap_unordered(
+                access_log_chunk,
+                [
+                    (url, s, min(s + log_step, n_log), n_units, n_res, 7 + s)
+                    for s in range(0, n_log, log_step)
+                ],
             )
+        )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '1GB'")
         with timed(f"re-create {len(restore)} indexes and foreign keys"):
@@ -425,8 +436,14 @@ def main() -> None:
         with timed("analyze"):
             conn.execute("VACUUM (ANALYZE)")
         counts = {
-            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("identity_resident", "directory_unit", "cases_case", "cases_message", "audit_accesslogentry")
+            t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+            for t in (
+                "identity_resident",
+                "directory_unit",
+                "cases_case",
+                "cases_message",
+                "audit_accesslogentry",
+            )
         }
     VAR.mkdir(exist_ok=True)
     (VAR / f"seed-{name}.json").write_text(json.dumps({"scale": opts.scale, "counts": counts}, indent=2))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from vardkontakt.cases import policy
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident
 from vardkontakt.ids import parse_uuid
@@ -104,15 +104,23 @@ RESIDENT_PAGE_SIZE = 20
 
 def resident_inbox_page(resident: Resident, after: str = "") -> tuple[list[Case], str | None]:
     """One page of the resident's cases, newest activity first, by keyset on (last_activity, id):
-    the cases after the cursor, and the cursor of the next page if there is one."""
-    cases: QuerySet[Case] = (
-        policy.cases_of_resident(resident)
-        .select_related("unit", "case_type")
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__author_kind=AuthorKind.STAFF, messages__read_by_resident_at__isnull=True),
-            )
+    the cases after the cursor, and the cursor of the next page if there is one.
+
+    The page is taken first, through the (resident, last_activity) index, and the unread messages
+    are then counted for that page only: counting in the same query would group every message of
+    the resident's whole history before the limit applies."""
+    cases = policy.cases_of_resident(resident).select_related("unit", "case_type")
+    rows, next_cursor = page_by_activity(cases, after, RESIDENT_PAGE_SIZE)
+    unread = dict(
+        Message.objects.filter(
+            case__in=[row.pk for row in rows],
+            author_kind=AuthorKind.STAFF,
+            read_by_resident_at__isnull=True,
         )
+        .values("case")
+        .annotate(count=Count("id"))
+        .values_list("case", "count")
     )
-    return page_by_activity(cases, after, RESIDENT_PAGE_SIZE)
+    for row in rows:
+        row.unread = unread.get(row.pk, 0)  # type: ignore[attr-defined]
+    return rows, next_cursor
