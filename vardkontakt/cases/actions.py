@@ -45,7 +45,7 @@ SUBJECT_MAX = 200
 BODY_MAX = 10_000
 
 
-def _text(value: str, *, field: str, maximum: int) -> str:
+def clean_text(value: str, *, field: str, maximum: int) -> str:
     text = (value or "").strip()
     if not text:
         raise ValidationError({field: _("Fältet får inte vara tomt.")}, code="required")
@@ -121,7 +121,7 @@ def _answers(case_type: CaseType, answers: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _new_number() -> str:
+def new_case_number() -> str:
     return f"{timezone.localdate().year}-{secrets.randbelow(10**7):07d}"
 
 
@@ -151,11 +151,11 @@ def send_case(
         raise ValidationError(_("Mottagningen tar inte emot den här typen av ärenden."), code="case_type")
     errors: dict[str, Any] = {}
     try:
-        subject = _text(subject, field="subject", maximum=SUBJECT_MAX)
+        subject = clean_text(subject, field="subject", maximum=SUBJECT_MAX)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        body = _text(body, field="body", maximum=BODY_MAX)
+        body = clean_text(body, field="body", maximum=BODY_MAX)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
@@ -177,7 +177,7 @@ def send_case(
         try:
             with transaction.atomic():
                 case = Case(
-                    number=_new_number(),
+                    number=new_case_number(),
                     unit=unit,
                     resident=resident,
                     case_type=case_type,
@@ -228,7 +228,7 @@ def _reply_as_resident(
     if not policy.resident_may_reply(case):
         raise ValidationError(_("Det går inte att svara i det här ärendet."), code="no_reply")
     message = Message(case=case, author=user, author_kind=AuthorKind.RESIDENT)
-    message.body = _text(body, field="body", maximum=BODY_MAX)
+    message.body = clean_text(body, field="body", maximum=BODY_MAX)
     message.save()
     attachments.store(message, checked)
     case.last_activity = timezone.now()
@@ -290,7 +290,7 @@ def open_attachment_for_staff(staff: Staff, case_id: object, attachment_id: obje
 
 def _staff_message(case: Case, staff: Staff, body: str, *, interim: bool = False) -> Message:
     message = Message(case=case, author=staff.user, author_kind=AuthorKind.STAFF, interim=interim)
-    message.body = _text(body, field="body", maximum=BODY_MAX)
+    message.body = clean_text(body, field="body", maximum=BODY_MAX)
     message.save()
     return message
 
@@ -318,12 +318,18 @@ def answer_case(
     staff: Staff,
     case_id: object,
     body: str,
+    signature: str = "",
     close: bool = False,
     files: Sequence[File[Any]] | None = None,
 ) -> Case:
+    """The assigned handler answers; ``signature`` goes below the answer (an empty answer is refused
+    whatever the signature)."""
+    text = clean_text(body, field="body", maximum=BODY_MAX)
+    if signature.strip():
+        text = f"{text}\n\n{signature.strip()}"
     # Files are checked and scanned before the case is locked: no lock waits on clamd.
     checked = attachments.prepare(files)
-    return _answer_case(staff=staff, case_id=case_id, body=body, close=close, checked=checked)
+    return _answer_case(staff=staff, case_id=case_id, body=text, close=close, checked=checked)
 
 
 @transaction.atomic

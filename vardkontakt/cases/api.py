@@ -781,12 +781,12 @@ def distribute(request: HttpRequest, case_id: str, payload: DistributeIn) -> Cas
     operation_id="staff_cases_answer",
 )
 def answer(request: HttpRequest, case_id: str, payload: AnswerIn) -> CaseStateOut:
-    body, signature = payload.body.strip(), payload.signature.strip()
     with _answers_as_http():
         case = actions.answer_case(
             staff=logged_in_staff(request),
             case_id=case_id,
-            body=f"{body}\n\n{signature}" if body and signature else body,
+            body=payload.body,
+            signature=payload.signature,
             close=payload.close,
         )
     return _state(case)

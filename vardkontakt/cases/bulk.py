@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vardkontakt.audit.log import record
-from vardkontakt.cases.actions import BODY_MAX, SUBJECT_MAX, _new_number, _text, change_status
+from vardkontakt.cases.actions import BODY_MAX, SUBJECT_MAX, change_status, clean_text, new_case_number
 from vardkontakt.cases.models import (
     AuthorKind,
     BulkRecipient,
@@ -107,11 +107,11 @@ def start_bulk_send(
     if not templates_at(unit).filter(pk=case_type.pk).exists():
         errors["case_type"] = [_("Välj en mall som mottagningen använder.")]
     try:
-        subject = _text(subject, field="subject", maximum=SUBJECT_MAX)
+        subject = clean_text(subject, field="subject", maximum=SUBJECT_MAX)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        body = _text(body, field="body", maximum=BODY_MAX)
+        body = clean_text(body, field="body", maximum=BODY_MAX)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     lines = split_list(numbers)
@@ -198,7 +198,7 @@ def _deliver(bulk: BulkSend, resident: Resident, position: int) -> Case:
         try:
             with transaction.atomic():
                 case = Case(
-                    number=_new_number(),
+                    number=new_case_number(),
                     unit=bulk.unit,
                     resident=resident,
                     case_type=case_type,

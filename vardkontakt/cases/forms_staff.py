@@ -48,12 +48,6 @@ class AnswerForm(forms.Form):
     attachments = FilesField(label=FILES_LABEL)
     standard_reply = forms.IntegerField(label=_("Standardsvar"), required=False, min_value=0)
 
-    def message(self) -> str:
-        """The text the resident gets: the answer, and the signature below it."""
-        body = self.cleaned_data["body"].strip()
-        signature = self.cleaned_data["signature"].strip()
-        return f"{body}\n\n{signature}" if signature else body
-
 
 class CloseForm(forms.Form):
     prefix = "avsluta"

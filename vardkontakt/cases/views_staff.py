@@ -247,7 +247,8 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
                 actions.answer_case(
                     staff=staff,
                     case_id=case_id,
-                    body=answer.message(),
+                    body=answer.cleaned_data["body"],
+                    signature=answer.cleaned_data["signature"],
                     close=answer.cleaned_data["close"],
                     files=answer.cleaned_data["attachments"],
                 )

@@ -4,7 +4,6 @@ import time
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,15 +54,6 @@ class SessionRealmMiddleware:
 
 
 def _redirect_with_message(request: HttpRequest, url: str, text: str) -> HttpResponse:
-    """Redirect with a message for the next page, whether or not MessageMiddleware has run yet.
-
-    This middleware answers before the ones below it run, so when it sits above MessageMiddleware
-    (as in settings.MIDDLEWARE) it stores the message itself."""
-    response = HttpResponseRedirect(url)
-    if hasattr(request, "_messages"):
-        messages.info(request, text)
-    else:
-        storage = default_storage(request)
-        storage.add(messages.INFO, text)
-        storage.update(response)
-    return response
+    """Redirect with a message for the next page (this middleware runs below MessageMiddleware)."""
+    messages.info(request, text)
+    return HttpResponseRedirect(url)
