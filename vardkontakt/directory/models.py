@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vardkontakt.identity.hsa import validate_hsa_id
@@ -61,6 +63,13 @@ class EService(models.TextChoices):
     RHEUMATOLOGY = "rheumatology", _("Egenrapportering reumatologi")
 
 
+class ServiceAreaSex(models.TextChoices):
+    """Legal sex as the personnummer gives it (the second-to-last digit: odd = male)."""
+
+    FEMALE = "F", _("Kvinnor")
+    MALE = "M", _("Män")
+
+
 def is_municipality_code(value: str) -> bool:
     """Kommunkod: four ASCII digits, the first two being the county (``Region.code``)."""
     return len(value) == 4 and value.isascii() and value.isdigit()
@@ -85,8 +94,12 @@ class Unit(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     opening_hours = models.TextField(blank=True)
     description = models.TextField(blank=True)  # the clinic's free text on its contact card
-    # Service area: the region always; optionally narrowed to some municipalities (codes).
+    # Service area (betjäningsområde): the region always; optionally narrowed to some municipalities
+    # (codes), to one sex and to an age range (whole years, both ends included).
     service_area_municipalities = models.JSONField(default=list, blank=True)
+    service_area_sex = models.CharField(max_length=1, choices=ServiceAreaSex.choices, blank=True)
+    service_area_min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    service_area_max_age = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -99,6 +112,16 @@ class Unit(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(care_type__in=CareType.values), name="unit_care_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_area_sex__in=["", *ServiceAreaSex.values]),
+                name="unit_service_area_sex_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_area_min_age__isnull=True)
+                | models.Q(service_area_max_age__isnull=True)
+                | models.Q(service_area_min_age__lte=models.F("service_area_max_age")),
+                name="unit_service_area_ages_ordered",
             ),
         ]
 
@@ -132,3 +155,38 @@ class UnitEService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}:{self.service}"
+
+
+class AgreementQuerySet(models.QuerySet["Agreement"]):
+    def in_force(self, on: date | None = None) -> AgreementQuerySet:
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=on)
+        )
+
+
+class Agreement(models.Model):
+    """The unit's agreement with the region (avtal). A unit with an agreement in force is visible and
+    searchable in "Hitta vård"; connecting it to the e-services is a separate step (onboarding).
+
+    It lives here, not in onboarding, because the directory's own search depends on it and the
+    directory must not import onboarding."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="agreements")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)  # the last day it holds; open-ended if empty
+    reference = models.CharField(max_length=100)  # the region's reference (diarienummer)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "valid_from"], name="agreement_unit_from")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="agreement_period_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.unit_id})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from vardkontakt.cases.actions import activate_case_type
 from vardkontakt.cases.basic_types import install as install_basic_types
 from vardkontakt.cases.models import CaseType
 from vardkontakt.directory.models import (
+    Agreement,
     CareProvider,
     CareType,
     EService,
@@ -58,6 +60,7 @@ class DemoUnit:
     services: tuple[str, ...] = ()
     provider: str = "region"
     description: str = ""
+    agreement: bool = True  # an agreement with the region in force: visible in "Hitta vård"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class DemoStaff:
 
 
 REGION_ORG = "2321000016"
+AGREEMENTS_FROM = date(2026, 1, 1)
 HOURS = "Måndag–fredag 08.00–17.00\nLördag–söndag stängt"
 
 UNITS = [
@@ -227,6 +231,7 @@ UNITS = [
         "18.16380",
         status=UnitStatus.LISTED,
         provider="private",
+        agreement=False,
     ),
 ]
 
@@ -312,6 +317,10 @@ def seed() -> dict[str, int]:
         )
         for service in spec.services:
             UnitEService.objects.update_or_create(unit=unit, service=service, defaults={"active": True})
+        if spec.agreement:
+            Agreement.objects.get_or_create(
+                unit=unit, reference=f"RS 2026-{spec.hsa_suffix}", defaults={"valid_from": AGREEMENTS_FROM}
+            )
         units[spec.key] = unit
     # The basic services at every clinic that offers cases (installed again: a flushed database
     # has lost what the migration put there).
