@@ -11,8 +11,15 @@ from vardkontakt.directory.search import PAGE_SIZE, UnitQuery, search_units
 
 router = Router()
 
-# UnitQuery's fields by the name of their query parameter here.
-_PARAMETERS = {"text": "q", "municipality": "municipality", "eservice": "eservice"}
+# UnitQuery.from_input's errors by the name of the query parameter they concern here.
+_PARAMETERS = {
+    "municipality": ["municipality"],
+    "care_type": ["care_type"],
+    "eservice": ["eservice"],
+    "sort": ["sort"],
+    "place": ["place"],
+    "coordinates": ["lat", "lon"],
+}
 
 
 class UnitOut(Schema):
@@ -23,32 +30,55 @@ class UnitOut(Schema):
     municipality_code: str
     care_type: str
     eservices: list[str]
+    distance_km: float | None
 
 
 @router.get("", response=list[UnitOut], summary="Search units (Hitta vård)")
 def list_units(
-    request: HttpRequest, q: str = "", municipality: str = "", eservice: str = ""
+    request: HttpRequest,
+    q: str = "",
+    municipality: str = "",
+    care_type: str = "",
+    eservice: str = "",
+    sort: str = "",
+    place: str = "",
+    lat: str = "",
+    lon: str = "",
 ) -> list[UnitOut]:
-    """Public units, at most 25. ``municipality`` is a four-digit code; ``eservice`` an e-service code.
-    An invalid filter answers 422 with the problem per parameter, and searches nothing."""
+    """Public units, at most 25, in the order of ``sort``: ``relevance`` (the default with ``q``;
+    without it, by name) or ``distance`` from ``place`` (a municipality or town of the region) or from
+    ``lat``/``lon`` (WGS 84 decimal degrees). ``municipality`` is a four-digit code, ``care_type`` and
+    ``eservice`` codes. If no unit matches ``q`` the words are corrected for typos and searched again.
+    An invalid parameter answers 422 with the problem per parameter, and searches nothing."""
     try:
-        query = UnitQuery.from_input(q, municipality, eservice)
+        query = UnitQuery.from_input(
+            text=q,
+            municipality=municipality,
+            care_type=care_type,
+            eservice=eservice,
+            sort=sort,
+            place=place,
+            latitude=lat,
+            longitude=lon,
+        )
     except ValidationError as error:
         raise ApiValidationError(
             [
-                {"type": "value_error", "loc": ["query", _PARAMETERS[field]], "msg": messages[0]}
+                {"type": "value_error", "loc": ["query", parameter], "msg": messages[0]}
                 for field, messages in error.message_dict.items()
+                for parameter in _PARAMETERS[field]
             ]
         ) from error
     return [
         UnitOut(
-            id=u.id,
-            hsa_id=u.hsa_id,
-            name=u.name,
-            city=u.city,
-            municipality_code=u.municipality_code,
-            care_type=u.care_type,
-            eservices=[service.value for service in u.active_eservices()],
+            id=hit.unit.id,
+            hsa_id=hit.unit.hsa_id,
+            name=hit.unit.name,
+            city=hit.unit.city,
+            municipality_code=hit.unit.municipality_code,
+            care_type=hit.unit.care_type,
+            eservices=[service.value for service in hit.unit.active_eservices()],
+            distance_km=None if hit.distance_km is None else round(hit.distance_km, 2),
         )
-        for u in search_units(query)[:PAGE_SIZE]
+        for hit in search_units(query, PAGE_SIZE).hits
     ]

@@ -1,63 +1,513 @@
-"""Find care (Hitta vård): the public unit search. Pages, API and tests all call ``search_units``."""
+"""Find care (Hitta vård): the public unit search. The page, the API and the tests all call
+``search_units``, which gives the same results on PostgreSQL and on SQLite.
+
+Matching: every word of the text (lower-cased, å, ä, ö kept, Swedish stop words left out) must occur
+in the unit's name or city as its Swedish stem (``swedish.stem``, the Snowball stemmer PostgreSQL's
+``swedish`` configuration uses). A stem matches anywhere in a word, so inflections match
+("vårdcentralen" → "vårdcentral") and compound words match by their parts ("vaccination" and
+"mottagning" both find "Vaccinationsmottagning"). Words of one or two letters must be whole words.
+If nothing matches, the typo fallback replaces each word that occurs nowhere with the word of the
+index most like it (pg_trgm ``similarity`` on forms where å, ä → a and ö → o; ties kept) and searches
+again; the result says so.
+
+Ranking, per word (the best of its replacements): 8 if the word's stem is the stem of a word of the
+name, 4 if a word of the name starts with it, 2 if the name contains it, 1 if only the city does;
+summed. Ties: the shorter name, then the name, then the id. Sorting by distance instead orders by
+the distance from a place (a municipality or town of the region, or coordinates).
+
+PostgreSQL runs all of this in SQL over the index of ``search_index.py`` (trigram and tsvector GIN
+indexes); SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same rules.
+"""
 
 from __future__ import annotations
 
+import csv
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from vardkontakt.directory.models import EService, Unit, UnitStatus, is_municipality_code
+from vardkontakt.directory import swedish
+from vardkontakt.directory.models import (
+    Agreement,
+    CareType,
+    EService,
+    Unit,
+    UnitStatus,
+    is_municipality_code,
+)
+from vardkontakt.directory.search_index import FOLD_FROM, FOLD_TO
 
 PAGE_SIZE = 25
 TEXT_MAX_LENGTH = 100
+TYPO_SIMILARITY = 0.31  # pg_trgm's own default threshold is 0.3
+TYPO_ALTERNATIVES = 3
+KM_PER_DEGREE = 111.2
+
+RELEVANCE = "relevance"
+DISTANCE = "distance"
+SORTS = (RELEVANCE, DISTANCE)
+
+MUNICIPALITIES_FILE = Path(__file__).resolve().parent / "data" / "municipalities.csv"
+
+
+# --- Places ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where distances are measured from: a municipality's central town, a town, or coordinates."""
+
+    name: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Municipality:
+    code: str
+    name: str
+    latitude: float  # the central town (centralort), approximately
+    longitude: float
+
+
+@cache
+def municipalities() -> tuple[Municipality, ...]:
+    """Region Stockholm's 26 municipalities (data/municipalities.csv), by name."""
+    with MUNICIPALITIES_FILE.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            Municipality(row["code"], row["name"], float(row["latitude"]), float(row["longitude"]))
+            for row in csv.DictReader(handle)
+        ]
+    return tuple(sorted(rows, key=lambda m: m.name))
+
+
+def municipality_name(code: str) -> str:
+    return next((m.name for m in municipalities() if m.code == code), code)
+
+
+def find_place(text: str) -> Place | None:
+    """A municipality of the region by name, else a town where public units are (the average of their
+    coordinates), else a municipality whose name is typed without å, ä, ö ("Taby"). Case does not
+    matter."""
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        return None
+    by_name = {m.name.casefold(): m for m in municipalities()}
+    if wanted in by_name:
+        return _municipality_place(by_name[wanted])
+    towns = [
+        (city, float(lat), float(lon))
+        for city, lat, lon in public_units()
+        .filter(city__iexact=wanted, latitude__isnull=False, longitude__isnull=False)
+        .values_list("city", "latitude", "longitude")
+        if lat is not None and lon is not None and city.casefold() == wanted
+    ]
+    if towns:
+        return Place(
+            towns[0][0],
+            sum(lat for _, lat, _ in towns) / len(towns),
+            sum(lon for _, _, lon in towns) / len(towns),
+        )
+    folded = {swedish.fold(name): m for name, m in by_name.items()}
+    found = folded.get(swedish.fold(wanted))
+    return _municipality_place(found) if found else None
+
+
+def _municipality_place(municipality: Municipality) -> Place:
+    return Place(municipality.name, municipality.latitude, municipality.longitude)
+
+
+def distance_km(place: Place, latitude: Any, longitude: Any) -> float | None:
+    """As the crow flies, approximately (equirectangular: within about 1 % over a region)."""
+    if latitude is None or longitude is None:
+        return None
+    dy = float(latitude) - place.latitude
+    dx = (float(longitude) - place.longitude) * math.cos(math.radians(place.latitude))
+    return KM_PER_DEGREE * math.hypot(dx, dy)
+
+
+# --- The query -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class UnitQuery:
     """A search as the resident asked it. Constructing one validates it: an invalid query raises
-    ``ValidationError`` with one message per field (``municipality``, ``eservice``)."""
+    ``ValidationError`` with one message per field (``municipality``, ``care_type``, ``eservice``,
+    ``sort``, ``place``)."""
 
     text: str = ""
     municipality: str = ""
+    care_type: str = ""
     eservice: str = ""
+    sort: str = ""  # "" (relevance if there is text, else by name), RELEVANCE or DISTANCE
+    origin: Place | None = None
 
     def __post_init__(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.municipality and not is_municipality_code(self.municipality):
             errors["municipality"] = _("Kommunkoden ska vara fyra siffror, till exempel 0180.")
+        if self.care_type and self.care_type not in CareType.values:
+            errors["care_type"] = _("Välj en typ av vård i listan.")
         if self.eservice and self.eservice not in EService.values:
             errors["eservice"] = _("Välj en e-tjänst i listan.")
+        if self.sort and self.sort not in SORTS:
+            errors["sort"] = _("Välj hur träffarna ska sorteras.")
+        elif self.sort == DISTANCE and self.origin is None:
+            errors["place"] = _("Skriv en kommun eller ort att räkna avståndet från.")
         if errors:
             raise ValidationError(errors)
 
     @classmethod
-    def from_input(cls, text: str, municipality: str, eservice: str) -> UnitQuery:
-        """The query from untrusted input (a form or the API); raises ``ValidationError``."""
-        return cls(
-            text=text.strip()[:TEXT_MAX_LENGTH], municipality=municipality.strip(), eservice=eservice.strip()
-        )
+    def from_input(
+        cls,
+        text: str = "",
+        municipality: str = "",
+        care_type: str = "",
+        eservice: str = "",
+        sort: str = "",
+        place: str = "",
+        latitude: str = "",
+        longitude: str = "",
+    ) -> UnitQuery:
+        """The query from untrusted input (a form or the API); raises ``ValidationError`` naming
+        every field that is wrong. ``place`` is looked up (``find_place``); ``latitude`` and
+        ``longitude`` (the API) give the place as coordinates instead."""
+        errors: dict[str, Any] = {}
+        origin: Place | None = None
+        place = " ".join(place.split())[:TEXT_MAX_LENGTH]
+        if latitude.strip() or longitude.strip():
+            origin = _coordinates(latitude, longitude)
+            if origin is None:
+                errors["coordinates"] = _(
+                    "Ange latitud och longitud i Sverige som decimaltal, till exempel 59.33 och 18.06."
+                )
+        elif place:
+            origin = find_place(place)
+            if origin is None:
+                errors["place"] = _(
+                    "Det finns ingen kommun eller ort med det namnet i regionen. Skriv till exempel Solna eller Täby."
+                )
+        sort = sort.strip()
+        if not sort and origin is not None:
+            sort = DISTANCE
+        values = {
+            "text": text.strip()[:TEXT_MAX_LENGTH],
+            "municipality": municipality.strip(),
+            "care_type": care_type.strip(),
+            "eservice": eservice.strip(),
+            "sort": sort,
+        }
+        try:
+            query = cls(**values, origin=origin)
+        except ValidationError as invalid:
+            for name, messages in invalid.message_dict.items():
+                errors.setdefault(name, messages[0])  # a place not found says more than "write a place"
+        if errors:
+            raise ValidationError(errors)
+        return query
 
     def is_empty(self) -> bool:
-        return not (self.text or self.municipality or self.eservice)
+        return not (self.text or self.municipality or self.care_type or self.eservice or self.origin)
+
+
+def _coordinates(latitude: str, longitude: str) -> Place | None:
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except ValueError:
+        return None
+    if not (55.0 <= lat <= 69.1 and 10.9 <= lon <= 24.2):  # Sweden, roughly
+        return None
+    return Place(f"{lat:.5f}, {lon:.5f}", lat, lon)
+
+
+# --- Results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    unit: Unit  # with its e-services loaded
+    distance_km: float | None = None  # when the query has a place
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    corrected: str = ""  # the words searched instead, when the typo fallback ran
+
+    @property
+    def units(self) -> list[Unit]:
+        return [hit.unit for hit in self.hits]
 
 
 def public_units() -> QuerySet[Unit]:
-    """Units the public may see: those in the directory that are not deactivated."""
-    return Unit.objects.exclude(status=UnitStatus.INACTIVE)
+    """Units the public may see: with an agreement with the region in force, and not deactivated."""
+    return Unit.objects.exclude(status=UnitStatus.INACTIVE).filter(
+        Exists(Agreement.objects.in_force().filter(unit=OuterRef("pk")))
+    )
 
 
-def search_units(query: UnitQuery) -> QuerySet[Unit]:
-    """Public units matching every word of the text (in name or city), the municipality and the
-    e-service; ordered by name, with provider and e-services loaded for the result list."""
+def search_units(query: UnitQuery, limit: int = PAGE_SIZE) -> SearchResult:
+    """The first ``limit`` public units that match ``query``, in its order, and how many match."""
+    units = _filtered(query)
+    words: list[Word] = [(word,) for word in _query_words(query.text)]
+    hits, total = _search(units, words, query, limit)
+    corrected = ""
+    if total == 0 and words:
+        replaced = _typo_alternatives(words)
+        if replaced != list(words):
+            hits, total = _search(units, replaced, query, limit)
+            corrected = " ".join(alternatives[0] for alternatives in replaced)
+    return SearchResult(hits, total, corrected)
+
+
+def _query_words(text: str) -> list[str]:
+    found: list[str] = []
+    for word in swedish.words(text):
+        if word not in swedish.STOP_WORDS and word not in found:
+            found.append(word)
+    return found
+
+
+def _filtered(query: UnitQuery) -> QuerySet[Unit]:
     units = public_units()
-    for word in query.text.split():
-        units = units.filter(Q(name__icontains=word) | Q(city__icontains=word))
     if query.municipality:
         units = units.filter(municipality_code=query.municipality)
+    if query.care_type:
+        units = units.filter(care_type=query.care_type)
     if query.eservice:
         units = units.filter(
             status=UnitStatus.ACTIVE, eservices__service=query.eservice, eservices__active=True
         )
-    return units.select_related("provider").prefetch_related("eservices").order_by("name", "id")
+    return units
+
+
+# A query word and what may stand for it: itself, or its typo alternatives.
+Word = tuple[str, ...]
+
+
+def _search(
+    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
+) -> tuple[list[Hit], int]:
+    if words and connection.vendor == "postgresql":
+        return _ranked_in_sql(units, words, query, limit)
+    if words and query.sort != DISTANCE:
+        return _ranked_in_python(units.filter(pk__in=_matching_sql(words)), words, query, limit)
+    if words:
+        units = units.filter(pk__in=_matching_sql(words))
+    matched = units
+    order: list[Any] = ["name", "pk"]
+    if query.origin is not None:
+        units = units.annotate(distance=_distance_expression(query.origin))
+    if query.sort == DISTANCE:
+        order = [F("distance").asc(nulls_last=True), *order]
+    page = list(units.order_by(*order)[:limit])
+    total = len(page) if len(page) < limit else matched.count()
+    prefetch_related_objects(page, "eservices")
+    return [_hit(unit, query) for unit in page], total
+
+
+@contextmanager
+def _index_plans() -> Iterator[None]:
+    """PostgreSQL: prefer index plans for the statements inside. The planner prices LIKE on every
+    row of a sequential scan too low next to the trigram index; on 15,000 units the index plans are
+    about twice as fast (bench/search.py). SET LOCAL ends with the (sub)transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        cursor.execute("RESET enable_seqscan")
+
+
+def _hit(unit: Unit, query: UnitQuery) -> Hit:
+    if query.origin is None:
+        return Hit(unit)
+    return Hit(unit, distance_km(query.origin, unit.latitude, unit.longitude))
+
+
+def _distance_expression(place: Place) -> Any:
+    """Squared equirectangular distance in degrees of latitude: orders like the distance."""
+    dy = Cast("latitude", FloatField()) - place.latitude
+    dx = (Cast("longitude", FloatField()) - place.longitude) * math.cos(math.radians(place.latitude))
+    return dy * dy + dx * dx
+
+
+def _distance_sql(place: Place) -> tuple[str, list[object]]:
+    """PostgreSQL: ``_distance_expression`` over ``directory_unit u``."""
+    sql = "(u.latitude::float8 - %s) * (u.latitude::float8 - %s) + ((u.longitude::float8 - %s) * %s) * ((u.longitude::float8 - %s) * %s)"
+    k = math.cos(math.radians(place.latitude))
+    return sql, [place.latitude, place.latitude, place.longitude, k, place.longitude, k]
+
+
+def _like(stem: str) -> str:
+    return f"%{stem}%"  # stems are letters and digits only: nothing to escape
+
+
+def _conditions(words: Sequence[Word]) -> tuple[str, list[str]]:
+    """PostgreSQL: the condition on a row of ``directory_unit_search`` that it has every word."""
+    conditions, params = [], []
+    for alternatives in words:
+        ors = []
+        for word in alternatives:
+            stem = swedish.stem(word)
+            if len(stem) >= 3:
+                ors.append("s.words LIKE %s")  # the trigram index
+                params.append(_like(stem))
+            else:
+                ors.append("s.document @@ to_tsquery('swedish', %s)")  # the tsvector index
+                params.append(word)
+        conditions.append("(" + " OR ".join(ors) + ")")
+    return " AND ".join(conditions), params
+
+
+def _matching_sql(words: Sequence[Word]) -> RawSQL:
+    """The ids of units whose name or city has every word (one of its alternatives)."""
+    if connection.vendor == "postgresql":
+        condition, params = _conditions(words)
+        return RawSQL(f"SELECT s.unit_id FROM directory_unit_search s WHERE {condition}", params)  # noqa: S611, S608 - fixed fragments; every value is a parameter
+    substrings, whole = [], []
+    for alternatives in words:
+        stems = [swedish.stem(word) for word in alternatives]
+        if all(len(stem) >= 3 for stem in stems):
+            substrings.append("(" + " OR ".join(f'"{stem}"' for stem in stems) + ")")
+        else:
+            whole.append(" OR ".join(f'"{word}"' for word in alternatives))
+    parts, params = [], []
+    if substrings:
+        parts.append("SELECT unit_id FROM directory_unit_fts WHERE directory_unit_fts MATCH %s")
+        params.append(" AND ".join(substrings))
+    if whole:
+        parts.append("SELECT unit_id FROM directory_unit_words WHERE directory_unit_words MATCH %s")
+        params.append(" AND ".join(f"({w})" for w in whole))
+    return RawSQL(" INTERSECT ".join(parts), params)  # noqa: S611 - fixed fragments; values are parameters
+
+
+def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
+    """PostgreSQL: ``_score`` in SQL over ``directory_unit u`` and its ``directory_unit_search s``
+    (the tsvector answers "the stem of a word of the name": weight A)."""
+    terms, params = [], []
+    for alternatives in words:
+        cases = []
+        for word in alternatives:
+            stem = swedish.stem(word)
+            cases.append(
+                "CASE WHEN s.document @@ to_tsquery('swedish', %s) THEN 8"
+                " WHEN ' ' || lower(u.name) LIKE %s THEN 4 WHEN lower(u.name) LIKE %s THEN 2 ELSE 1 END"
+            )
+            params += [f"{word}:A", f"% {stem}%", _like(stem)]
+        terms.append(f"GREATEST({', '.join(cases)})")
+    return " + ".join(terms), params
+
+
+def _ranked_in_sql(
+    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
+) -> tuple[list[Hit], int]:
+    """PostgreSQL: match, order (by rank or distance), count and page in one statement."""
+    public_sql, public_params = units.values("pk").query.sql_with_params()
+    condition, condition_params = _conditions(words)
+    order_params: list[object]
+    if query.sort == DISTANCE and query.origin is not None:
+        order, order_params = _distance_sql(query.origin)
+        order += " ASC NULLS LAST"
+    else:
+        score, score_params = score_sql(words)
+        order, order_params = f"{score} DESC, char_length(u.name)", [*score_params]
+    sql = (
+        "SELECT u.*, COUNT(*) OVER () AS vk_total"  # noqa: S608 - fixed fragments; values are parameters
+        " FROM directory_unit u JOIN directory_unit_search s ON s.unit_id = u.id"
+        f" WHERE u.id IN ({public_sql}) AND {condition}"
+        f" ORDER BY {order}, u.name, u.id LIMIT %s"
+    )
+    with _index_plans():
+        page = list(Unit.objects.raw(sql, [*public_params, *condition_params, *order_params, limit]))
+    prefetch_related_objects(page, "eservices")
+    total = getattr(page[0], "vk_total", 0) if page else 0
+    return [_hit(unit, query) for unit in page], total
+
+
+def _score(name: str, words: Sequence[Word]) -> int:
+    """The relevance of a unit called ``name`` that matches ``words`` (see the module's text)."""
+    lower = name.lower()
+    name_stems = {swedish.stem(w) for w in swedish.words(name) if w not in swedish.STOP_WORDS}
+    total = 0
+    for alternatives in words:
+        best = 0
+        for word in alternatives:
+            stem = swedish.stem(word)
+            if stem in name_stems:
+                best = max(best, 8)
+            elif f" {stem}" in f" {lower}":
+                best = max(best, 4)
+            elif stem in lower:
+                best = max(best, 2)
+            else:
+                best = max(best, 1)
+        total += best
+    return total
+
+
+def _ranked_in_python(
+    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
+) -> tuple[list[Hit], int]:
+    """SQLite: FTS5 found the matches; rank them here by the rules PostgreSQL runs in SQL."""
+    matches = list(units.values_list("pk", "name"))
+    matches.sort(key=lambda row: (-_score(row[1], words), len(row[1]), row[1], row[0].hex))
+    ids = [pk for pk, _ in matches[:limit]]
+    by_id = Unit.objects.prefetch_related("eservices").in_bulk(ids)
+    return [_hit(by_id[pk], query) for pk in ids], len(matches)
+
+
+def _typo_alternatives(words: Sequence[Word]) -> list[Word]:
+    """Each word that occurs in no unit's name or city, replaced by the words of the index that
+    resemble it most (the highest similarity of the folded forms, at least ``TYPO_SIMILARITY``; if
+    several are as like it, up to ``TYPO_ALTERNATIVES`` of them, alphabetically); a word with no such
+    neighbour stays as it is."""
+    replaced: list[Word] = []
+    for alternatives in words:
+        (word,) = alternatives
+        if _occurs(word):
+            replaced.append(alternatives)
+            continue
+        replaced.append(tuple(_similar_terms(word)) or alternatives)
+    return replaced
+
+
+def _occurs(word: str) -> bool:
+    matching = _matching_sql([(word,)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({matching.sql})", matching.params)
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _similar_terms(word: str) -> list[str]:
+    """The words of the index most like ``word`` (ties only, at most ``TYPO_ALTERNATIVES``)."""
+    folded = swedish.fold(word)
+    if connection.vendor == "postgresql":
+        folding = f"translate(term, '{FOLD_FROM}', '{FOLD_TO}')"  # as directory_search_term_folded_trgm
+        sql = (
+            f"SELECT similarity({folding}, %s) AS score, term FROM directory_search_term"  # noqa: S608
+            f" WHERE {folding} %% %s AND similarity({folding}, %s) >= %s ORDER BY score DESC, term LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [folded, folded, folded, TYPO_SIMILARITY, TYPO_ALTERNATIVES])
+            best = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT term FROM directory_unit_terms WHERE length(term) >= 3")
+            scored = [(swedish.similarity(swedish.fold(term), folded), term) for (term,) in cursor.fetchall()]
+        best = sorted((s for s in scored if s[0] >= TYPO_SIMILARITY), key=lambda s: (-s[0], s[1]))
+    return [term for score, term in best[:TYPO_ALTERNATIVES] if score == best[0][0]]

@@ -5,49 +5,81 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from vardkontakt.directory.models import EService, Unit
-from vardkontakt.directory.search import PAGE_SIZE, UnitQuery, public_units, search_units
+from vardkontakt.directory.contact_card import offers, service_area
+from vardkontakt.directory.models import CareType, EService
+from vardkontakt.directory.search import (
+    DISTANCE,
+    RELEVANCE,
+    SearchResult,
+    UnitQuery,
+    municipalities,
+    public_units,
+    search_units,
+)
+from vardkontakt.identity.access import acting_resident
+from vardkontakt.identity.session import Realm, current_realm
 from vardkontakt.ids import first_by_id
+
+# The form's fields: (query parameter, UnitQuery.from_input argument), in the order of the page.
+FIELDS = [
+    ("q", "text"),
+    ("kommun", "municipality"),
+    ("typ", "care_type"),
+    ("etjanst", "eservice"),
+    ("plats", "place"),
+    ("sortering", "sort"),
+]
 
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    values = {
-        "text": request.GET.get("q", ""),
-        "municipality": request.GET.get("kommun", ""),
-        "eservice": request.GET.get("etjanst", ""),
-    }
+    values = {argument: request.GET.get(parameter, "") for parameter, argument in FIELDS}
     errors: dict[str, str] = {}
-    searched = False
-    results: list[Unit] = []
-    total = 0
+    result: SearchResult | None = None
+    query: UnitQuery | None = None
     try:
         query = UnitQuery.from_input(**values)
     except ValidationError as error:
         errors = {field: messages[0] for field, messages in error.message_dict.items()}
     else:
-        searched = not query.is_empty()
-        if searched:
-            units = search_units(query)
-            results = list(units[:PAGE_SIZE])
-            total = units.count() if len(results) == PAGE_SIZE else len(results)
+        if not query.is_empty():
+            result = search_units(query)
     return render(
         request,
         "directory/search.html",
         {
             "values": values,
             "errors": errors,
-            "searched": searched,
-            "results": results,
-            "total": total,
+            # The error summary, in the order of the form: (the field's id, the message).
+            "error_list": [
+                (parameter, errors[argument]) for parameter, argument in FIELDS if argument in errors
+            ],
+            "result": result,
+            "origin": query.origin if query else None,
+            "sort": query.sort if query else values["sort"],
+            "municipalities": municipalities(),
+            "care_types": CareType.choices,
             "eservices": EService.choices,
+            "relevance": RELEVANCE,
+            "distance": DISTANCE,
         },
     )
 
 
 @require_safe
 def unit(request: HttpRequest, unit_id: str) -> HttpResponse:
-    found = first_by_id(public_units().select_related("provider"), unit_id)
+    found = first_by_id(public_units().select_related("provider", "region"), unit_id)
     if found is None:
         raise Http404
-    return render(request, "directory/unit.html", {"unit": found, "services": found.active_eservices()})
+    resident = acting_resident(request) if current_realm(request) == Realm.RESIDENT else None
+    return render(
+        request,
+        "directory/unit.html",
+        {
+            "unit": found,
+            "services": found.active_eservices(),
+            "offers": offers(found, resident),
+            "logged_in": resident is not None,
+            "service_area": service_area(found),
+        },
+    )

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from vardkontakt.conftest import Demo
-from vardkontakt.directory.models import EService, Unit, UnitEService, UnitStatus
+from vardkontakt.directory.models import Agreement, EService, Unit, UnitEService, UnitStatus
 from vardkontakt.directory.search import PAGE_SIZE
 
 URL = "/api/v1/units"
@@ -28,11 +28,11 @@ def test_units_by_name_with_their_active_e_services(demo: Demo, client: Client) 
     data = get(client, q="solna")
 
     assert [unit["name"] for unit in data] == [
+        "Vårdcentral Solna",
         "Reumatologmottagningen Solna",
         "Vaccinationsmottagning Solna",
-        "Vårdcentral Solna",
     ]
-    assert data[2] == {
+    assert data[0] == {
         "id": str(solna.pk),
         "hsa_id": "SE2321000016-1001",
         "name": "Vårdcentral Solna",
@@ -40,8 +40,9 @@ def test_units_by_name_with_their_active_e_services(demo: Demo, client: Client) 
         "municipality_code": "0184",
         "care_type": "primary_care",
         "eservices": ["cases", "booking", "prescriptions"],
+        "distance_km": None,
     }
-    assert data[1]["eservices"] == []  # LISTED
+    assert data[2]["eservices"] == []  # LISTED
 
 
 def test_filters(demo: Demo, client: Client) -> None:
@@ -50,6 +51,7 @@ def test_filters(demo: Demo, client: Client) -> None:
     assert [u["name"] for u in get(client, q="mottagning", municipality="0184", eservice="rheumatology")] == [
         "Reumatologmottagningen Solna"
     ]
+    assert [u["name"] for u in get(client, care_type="mammography")] == ["Mammografi City"]
 
 
 def test_without_filters_lists_the_public_units(demo: Demo, client: Client) -> None:
@@ -57,7 +59,7 @@ def test_without_filters_lists_the_public_units(demo: Demo, client: Client) -> N
 
     names = {unit["name"] for unit in get(client)}
 
-    assert names == {unit.name for unit in demo.units.values()} - {"Vårdcentral Nacka"}
+    assert names == {unit.name for unit in demo.units.values()} - {"Vårdcentral Nacka"}  # nor any agreement
 
 
 def test_inactive_units_are_not_listed(demo: Demo, client: Client) -> None:
@@ -68,7 +70,7 @@ def test_inactive_units_are_not_listed(demo: Demo, client: Client) -> None:
 
 def test_at_most_one_page(demo: Demo, client: Client) -> None:
     solna = demo.unit("solna")
-    Unit.objects.bulk_create(
+    created = Unit.objects.bulk_create(
         Unit(
             hsa_id=f"SE2321000016-80{n:02}",
             name=f"Provmottagning {n:02}",
@@ -78,7 +80,45 @@ def test_at_most_one_page(demo: Demo, client: Client) -> None:
         )
         for n in range(PAGE_SIZE + 1)
     )
+    Agreement.objects.bulk_create(Agreement(unit=u, valid_from="2026-01-01", reference="RS") for u in created)
     assert len(get(client, q="provmottagning")) == PAGE_SIZE
+
+
+def test_typos_are_forgiven(demo: Demo, client: Client) -> None:
+    assert get(client, q="vårdcental solna")[0]["name"] == "Vårdcentral Solna"
+
+
+def test_sorted_by_distance_from_coordinates_or_a_place(demo: Demo, client: Client) -> None:
+    near_taby = get(client, q="vårdcentral", lat="59.4439", lon="18.0687")
+    assert [(u["name"], u["distance_km"]) for u in near_taby] == [
+        ("Vårdcentral Solna", 10.08),
+        ("Vårdcentral Södermalm", 14.53),
+    ]
+    by_place = get(client, care_type="primary_care", place="stockholm")
+    assert [u["name"] for u in by_place] == [
+        "Vårdcentral Södermalm",
+        "Vårdcentral Solna",
+        "Barnavårdscentralen Täby",
+    ]
+
+
+def test_a_town_is_a_place_too(demo: Demo, client: Client) -> None:
+    solna = demo.unit("solna")
+    kista = Unit.objects.create(
+        hsa_id="SE2321000016-8201",
+        name="Husläkarmottagningen Kista",
+        provider=solna.provider,
+        region=solna.region,
+        municipality_code="0180",
+        city="Kista",
+        latitude="59.40316",
+        longitude="17.94479",
+    )
+    Agreement.objects.create(unit=kista, valid_from="2026-01-01", reference="RS 8201")
+
+    data = get(client, q="mottagning", place="KISTA")
+
+    assert (data[0]["name"], data[0]["distance_km"]) == ("Husläkarmottagningen Kista", 0.0)
 
 
 @pytest.mark.parametrize(
@@ -87,6 +127,14 @@ def test_at_most_one_page(demo: Demo, client: Client) -> None:
         ({"municipality": "180"}, "municipality", "Kommunkoden ska vara fyra siffror, till exempel 0180."),
         ({"municipality": "01801"}, "municipality", "Kommunkoden ska vara fyra siffror, till exempel 0180."),
         ({"eservice": "video"}, "eservice", "Välj en e-tjänst i listan."),
+        ({"care_type": "spa"}, "care_type", "Välj en typ av vård i listan."),
+        ({"sort": "popular"}, "sort", "Välj hur träffarna ska sorteras."),
+        ({"sort": "distance"}, "place", "Skriv en kommun eller ort att räkna avståndet från."),
+        (
+            {"place": "Malmö"},
+            "place",
+            "Det finns ingen kommun eller ort med det namnet i regionen. Skriv till exempel Solna eller Täby.",
+        ),
     ],
 )
 def test_an_invalid_filter_is_refused(
@@ -98,6 +146,17 @@ def test_an_invalid_filter_is_refused(
     assert response.json() == {
         "detail": [{"type": "value_error", "loc": ["query", parameter], "msg": message}]
     }
+
+
+def test_bad_coordinates_name_both_parameters(demo: Demo, client: Client) -> None:
+    response = client.get(URL, {"lat": "59.3"})
+
+    assert response.status_code == 422
+    message = "Ange latitud och longitud i Sverige som decimaltal, till exempel 59.33 och 18.06."
+    assert response.json()["detail"] == [
+        {"type": "value_error", "loc": ["query", "lat"], "msg": message},
+        {"type": "value_error", "loc": ["query", "lon"], "msg": message},
+    ]
 
 
 def test_both_invalid_filters_are_named(demo: Demo, client: Client) -> None:

@@ -12,12 +12,12 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from vardkontakt.conftest import Demo
-from vardkontakt.directory.models import EService, Unit, UnitEService, UnitStatus
-from vardkontakt.directory.search import PAGE_SIZE, UnitQuery, search_units
+from vardkontakt.directory.models import Agreement, CareType, EService, Unit, UnitEService, UnitStatus
+from vardkontakt.directory.search import PAGE_SIZE, Place, UnitQuery, public_units, search_units
 
 
 def names(query: UnitQuery) -> list[str]:
-    return [unit.name for unit in search_units(query)]
+    return [unit.name for unit in search_units(query).units]
 
 
 def page(client: Client, **params: str) -> str:
@@ -32,28 +32,62 @@ def result_names(body: str) -> list[str]:
     )
 
 
+# Who is in "Hitta vård"
+
+
+def test_public_units_have_an_agreement_in_force_and_are_not_inactive(demo: Demo) -> None:
+    everyone = {unit.name for unit in demo.units.values()}
+    assert {unit.name for unit in public_units()} == everyone - {"Vårdcentral Nacka"}  # no agreement
+
+    Agreement.objects.filter(unit=demo.unit("solna")).update(valid_to="2026-01-31")  # ended
+    Agreement.objects.filter(unit=demo.unit("tolk")).update(valid_from="2099-01-01")  # not yet
+    Unit.objects.filter(pk=demo.unit("sodermalm").pk).update(status=UnitStatus.INACTIVE)
+    Agreement.objects.create(unit=demo.unit("nacka"), valid_from="2026-01-01", reference="RS 2026-7002")
+
+    assert {unit.name for unit in public_units()} == everyone - {
+        "Vårdcentral Solna",
+        "Tolkcentralen Stockholm",
+        "Vårdcentral Södermalm",
+    }
+
+
+def test_a_listed_unit_with_an_agreement_is_found_without_e_services(demo: Demo) -> None:
+    assert names(UnitQuery(text="vaccination")) == ["Vaccinationsmottagning Solna"]  # LISTED
+
+
 # search_units
 
 
 def test_every_word_must_match_the_name_or_the_city(demo: Demo) -> None:
     assert names(UnitQuery(text="vårdcentral solna")) == ["Vårdcentral Solna"]
     assert names(UnitQuery(text="Solna")) == [
+        "Vårdcentral Solna",
         "Reumatologmottagningen Solna",
         "Vaccinationsmottagning Solna",
-        "Vårdcentral Solna",
     ]
     assert names(UnitQuery(text="danderyd")) == ["Ortopedmottagningen Danderyds sjukhus"]
-    assert names(UnitQuery(text="tandvården solna")) == []
+    assert names(UnitQuery(text="tandvården solna")) == []  # both words exist, not together
 
 
-def test_municipality_filter(demo: Demo) -> None:
+def test_without_text_units_come_by_name(demo: Demo) -> None:
     assert names(UnitQuery(municipality="0184")) == [
         "Reumatologmottagningen Solna",
         "Vaccinationsmottagning Solna",
         "Vårdcentral Solna",
     ]
+
+
+def test_municipality_filter(demo: Demo) -> None:
     assert names(UnitQuery(text="vårdcentral", municipality="0180")) == ["Vårdcentral Södermalm"]
     assert names(UnitQuery(municipality="2480")) == []
+
+
+def test_care_type_filter(demo: Demo) -> None:
+    assert names(UnitQuery(care_type=CareType.SPECIALIST)) == [
+        "Ortopedmottagningen Danderyds sjukhus",
+        "Reumatologmottagningen Solna",
+    ]
+    assert names(UnitQuery(care_type=CareType.DENTAL, municipality="0184")) == []
 
 
 def test_e_service_filter_finds_active_units_with_the_service_active(demo: Demo) -> None:
@@ -75,7 +109,30 @@ def test_inactive_units_are_never_found(demo: Demo) -> None:
     assert names(UnitQuery(text="Södermalm")) == []
     assert "Vårdcentral Södermalm" not in names(UnitQuery(municipality="0180"))
     assert "Vårdcentral Södermalm" not in names(UnitQuery(eservice=EService.CASES))
-    assert "Vårdcentral Södermalm" not in names(UnitQuery())
+    assert "Vårdcentral Södermalm" not in names(UnitQuery(sort="relevance"))
+
+
+def test_the_result_counts_all_matches_and_holds_one_page(demo: Demo) -> None:
+    solna = demo.unit("solna")
+    created = Unit.objects.bulk_create(
+        Unit(
+            hsa_id=f"SE2321000016-80{n:02}",
+            name=f"Provmottagning {n:02}",
+            provider=solna.provider,
+            region=solna.region,
+            municipality_code="0180",
+        )
+        for n in range(PAGE_SIZE + 5)
+    )
+    Agreement.objects.bulk_create(Agreement(unit=u, valid_from="2026-01-01", reference="RS") for u in created)
+
+    result = search_units(UnitQuery(text="provmottagning"))
+
+    assert result.total == PAGE_SIZE + 5
+    assert [unit.name for unit in result.units] == [f"Provmottagning {n:02}" for n in range(PAGE_SIZE)]
+
+
+# Validation
 
 
 @pytest.mark.parametrize("code", ["180", "01801", "01a0", "０１８０", "0180 1"])
@@ -87,15 +144,58 @@ def test_a_malformed_municipality_code_is_no_query(code: str) -> None:
     }
 
 
-def test_an_unknown_e_service_is_no_query() -> None:
+def test_an_unknown_e_service_care_type_or_sort_is_no_query() -> None:
     with pytest.raises(ValidationError) as invalid:
-        UnitQuery(eservice="video")
-    assert invalid.value.message_dict == {"eservice": ["Välj en e-tjänst i listan."]}
+        UnitQuery(eservice="video", care_type="spa", sort="popular")
+    assert invalid.value.message_dict == {
+        "eservice": ["Välj en e-tjänst i listan."],
+        "care_type": ["Välj en typ av vård i listan."],
+        "sort": ["Välj hur träffarna ska sorteras."],
+    }
+
+
+def test_sorting_by_distance_needs_a_place() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        UnitQuery.from_input(sort="distance")
+    assert invalid.value.message_dict == {"place": ["Skriv en kommun eller ort att räkna avståndet från."]}
+
+
+def test_an_unknown_place_is_named_with_the_other_problems(demo: Demo) -> None:
+    with pytest.raises(ValidationError) as invalid:
+        UnitQuery.from_input(place="Kiruna", municipality="1", sort="distance")
+    assert invalid.value.message_dict == {
+        "place": [
+            "Det finns ingen kommun eller ort med det namnet i regionen. Skriv till exempel Solna eller Täby."
+        ],
+        "municipality": ["Kommunkoden ska vara fyra siffror, till exempel 0180."],
+    }
+
+
+def test_a_place_is_a_municipality_or_a_town(demo: Demo) -> None:
+    taby = UnitQuery.from_input(place="täby")
+    assert taby.origin == Place("Täby", 59.4439, 18.0687)  # the central town, from municipalities.csv
+    assert taby.sort == "distance"  # a place sorts by distance unless told otherwise
+    assert UnitQuery.from_input(place="TABY").origin == taby.origin  # typed without dots
+    assert UnitQuery.from_input(place="  upplands-bro ", sort="relevance").sort == "relevance"
+    danderyd = UnitQuery.from_input(place="Danderyd").origin
+    assert danderyd is not None and danderyd.name == "Danderyd"
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude"),
+    [("59.3", ""), ("", "18.0"), ("norr", "18.0"), ("40.7", "-74.0"), ("nan", "inf")],
+)
+def test_coordinates_must_be_a_place_in_sweden(latitude: str, longitude: str) -> None:
+    with pytest.raises(ValidationError) as invalid:
+        UnitQuery.from_input(latitude=latitude, longitude=longitude)
+    assert list(invalid.value.message_dict) == ["coordinates"]
 
 
 def test_input_is_trimmed() -> None:
-    assert UnitQuery.from_input("  solna  ", " 0184 ", " cases ") == UnitQuery("solna", "0184", "cases")
-    assert UnitQuery.from_input("x" * 500, "", "").text == "x" * 100
+    assert UnitQuery.from_input("  solna  ", " 0184 ", " primary_care ", " cases ") == UnitQuery(
+        "solna", "0184", "primary_care", "cases"
+    )
+    assert UnitQuery.from_input("x" * 500).text == "x" * 100
 
 
 # The page
@@ -104,8 +204,9 @@ def test_input_is_trimmed() -> None:
 def test_page_without_a_search_shows_the_form_only(demo: Demo, client: Client) -> None:
     body = page(client)
     assert "<h1" in body
-    assert 'id="results"' not in body
+    assert 'id="resultat"' not in body
     assert "govuk-error-summary" not in body
+    assert body.count('<option value="01') == 26  # the region's municipalities
 
 
 def test_results_show_city_and_active_e_services(demo: Demo, client: Client) -> None:
@@ -115,26 +216,47 @@ def test_results_show_city_and_active_e_services(demo: Demo, client: Client) -> 
 
     assert "3 mottagningar" in body
     assert result_names(body) == [
+        "Vårdcentral Solna",
         "Reumatologmottagningen Solna",
         "Vaccinationsmottagning Solna",
-        "Vårdcentral Solna",
     ]
     solna = body[body.index(">Vårdcentral Solna<") :]
     solna = solna[: solna.index("</li>")]
     assert '<p class="govuk-body govuk-!-margin-bottom-1">Solna</p>' in solna
     assert "E-tjänster: Ärenden och meddelanden, Boka, av- och omboka tid, Förnya recept</p>" in solna
-    vaccination = body[body.index(">Vaccinationsmottagning Solna<") : body.index(">Vårdcentral Solna<")]
-    assert "Inga e-tjänster i Vårdkontakt" in vaccination  # LISTED: not connected yet
+    vaccination = body[body.index(">Vaccinationsmottagning Solna<") :]
+    assert "Inga e-tjänster i Vårdkontakt" in vaccination[: vaccination.index("</li>")]  # LISTED
 
 
-def test_page_filters_by_municipality_and_e_service(demo: Demo, client: Client) -> None:
+def test_page_filters_by_municipality_care_type_and_e_service(demo: Demo, client: Client) -> None:
     assert result_names(page(client, kommun="0160")) == ["Barnavårdscentralen Täby"]
     assert result_names(page(client, kommun="0184", etjanst="rheumatology")) == [
         "Reumatologmottagningen Solna"
     ]
-    body = page(client, etjanst="interpreter")
+    body = page(client, typ="dental")
+    assert result_names(body) == ["Folktandvården Sankt Eriksplan"]
+    assert '<option value="dental" selected>' in body
+    body = page(client, etjanst="interpreter", kommun="0180")
     assert result_names(body) == ["Tolkcentralen Stockholm"]
     assert '<option value="interpreter" selected>' in body
+    assert '<option value="0180" selected>Stockholm</option>' in body
+
+
+def test_page_sorts_by_distance_from_a_place(demo: Demo, client: Client) -> None:
+    body = page(client, q="vårdcentral", plats="täby")
+
+    assert result_names(body) == ["Vårdcentral Solna", "Vårdcentral Södermalm"]  # Solna is nearer Täby
+    assert "Avstånd från Täby, fågelvägen." in body
+    assert "Solna · 10,1 km</p>" in body  # 111.2 km per degree, equirectangular
+    assert "Stockholm · 14,5 km</p>" in body
+    assert 'id="sortering-avstand" name="sortering" type="radio" value="distance" checked' in body
+
+
+def test_page_tells_when_it_corrected_a_typo(demo: Demo, client: Client) -> None:
+    body = page(client, q="vårdcental solna")
+
+    assert result_names(body)[0] == "Vårdcentral Solna"
+    assert "Inget matchade ”vårdcental solna”. Visar träffar för liknande ord: ”vårdcentral solna”." in body
 
 
 def test_page_says_when_nothing_matched(demo: Demo, client: Client) -> None:
@@ -145,7 +267,7 @@ def test_page_says_when_nothing_matched(demo: Demo, client: Client) -> None:
 
 def test_page_says_when_it_shows_only_the_first_results(demo: Demo, client: Client) -> None:
     solna = demo.unit("solna")
-    Unit.objects.bulk_create(
+    created = Unit.objects.bulk_create(
         Unit(
             hsa_id=f"SE2321000016-80{n:02}",
             name=f"Provmottagning {n:02}",
@@ -155,6 +277,7 @@ def test_page_says_when_it_shows_only_the_first_results(demo: Demo, client: Clie
         )
         for n in range(PAGE_SIZE + 5)
     )
+    Agreement.objects.bulk_create(Agreement(unit=u, valid_from="2026-01-01", reference="RS") for u in created)
 
     body = page(client, q="provmottagning")
 
@@ -182,27 +305,36 @@ def test_malformed_municipality_shows_the_error_and_searches_nothing(
         f'<p class="govuk-error-message" id="kommun-error"><span class="govuk-visually-hidden">Fel:</span> {message}</p>'
         in body
     )
-    assert 'aria-describedby="kommun-hint kommun-error"' in body
-    assert 'class="govuk-input govuk-input--width-4 govuk-input--error" id="kommun"' in body
-    assert 'value="180"' in body  # what was typed stays
-    assert 'value="vårdcentral"' in body
-    assert 'id="results"' not in body
+    assert (
+        'class="govuk-select govuk-select--error" id="kommun" name="kommun" aria-describedby="kommun-error"'
+        in body
+    )
+    assert 'value="vårdcentral"' in body  # what was typed stays
+    assert 'id="resultat"' not in body
 
 
-def test_unknown_e_service_shows_the_error(demo: Demo, client: Client) -> None:
-    body = page(client, etjanst="video")
+def test_every_problem_is_in_the_summary_in_the_order_of_the_form(demo: Demo, client: Client) -> None:
+    body = page(client, typ="spa", etjanst="video", plats="Atlantis", sortering="popular")
 
-    message = "Välj en e-tjänst i listan."
-    assert f'<li><a href="#etjanst">{message}</a></li>' in body
-    assert 'id="etjanst-error"' in body
-    assert 'aria-describedby="etjanst-error"' in body
-    assert "govuk-select--error" in body
-    assert "kommun-error" not in body
-    assert 'id="results"' not in body
+    assert re.findall(r'<li><a href="#([a-z]+)">', body) == ["typ", "etjanst", "plats", "sortering"]
+    assert 'id="plats-error"' in body
+    assert 'aria-describedby="plats-hint plats-error"' in body
+    assert 'value="Atlantis"' in body
+    assert 'id="resultat"' not in body
+
+
+def test_sorting_by_distance_without_a_place_is_explained(demo: Demo, client: Client) -> None:
+    body = page(client, q="solna", sortering="distance")
+
+    assert '<li><a href="#plats">Skriv en kommun eller ort att räkna avståndet från.</a></li>' in body
 
 
 def test_form_fields_have_labels(demo: Demo, client: Client) -> None:
     body = page(client)
-    for field in ("q", "kommun", "etjanst"):
-        assert f'<label class="govuk-label govuk-label--s" for="{field}">' in body
+    for field in ("q", "kommun", "typ", "etjanst", "plats"):
+        assert f'class="govuk-label govuk-label--s" for="{field}">' in body
         assert f'id="{field}" name="{field}"' in body
+    assert (
+        '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Sortera träffarna efter</legend>'
+        in body
+    )

@@ -1,0 +1,173 @@
+"""The search index of "Hitta vård": tables beside ``directory_unit`` that the database itself keeps in
+step with it (triggers), so every way of writing a unit (the ORM, ``bulk_create``, ``update()``, the
+catalogue import, COPY) updates it in the same transaction.
+
+PostgreSQL (extension pg_trgm):
+- ``directory_unit_search``: per unit, ``document`` = the ``swedish`` tsvector of the name (weight A)
+  and the city (weight B), GIN-indexed; ``words`` = lower(name || ' ' || city), trigram-GIN-indexed
+  for substring matching (compound words by their parts).
+- ``directory_search_term``: the words (3+ letters) of every name and city, trigram-GIN-indexed on
+  their folded form: the vocabulary the typo fallback corrects against. It only grows (a word of a
+  renamed unit stays; a correction to it finds nothing, which is harmless); TRUNCATE empties it.
+
+SQLite (FTS5):
+- ``directory_unit_fts``: unit id, name and city under the trigram tokenizer (case-folded, å, ä, ö
+  kept): substring matching served by the index.
+- ``directory_unit_words`` (unicode61 tokenizer, diacritics kept) and its ``fts5vocab`` view
+  ``directory_unit_terms``: exact words, and the vocabulary of the typo fallback.
+
+On SQLite a later migration that rebuilds ``directory_unit`` (SQLite alters tables by copying them)
+drops its triggers; ``install_sqlite`` runs again after every ``migrate`` (apps.py) and rebuilds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+SQLITE_TRIGRAM = (3, 34, 0)  # the first SQLite with FTS5's trigram tokenizer
+
+FOLD_FROM, FOLD_TO = "åäöéèü", "aaoeeu"  # as swedish.fold
+
+POSTGRESQL = [
+    """
+    CREATE TABLE IF NOT EXISTS directory_unit_search (
+        unit_id uuid PRIMARY KEY,
+        document tsvector NOT NULL,
+        words text NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS directory_unit_search_document ON directory_unit_search USING gin (document)",
+    """CREATE INDEX IF NOT EXISTS directory_unit_search_words_trgm
+       ON directory_unit_search USING gin (words gin_trgm_ops)""",
+    "CREATE TABLE IF NOT EXISTS directory_search_term (term text PRIMARY KEY)",
+    f"""CREATE INDEX IF NOT EXISTS directory_search_term_folded_trgm
+       ON directory_search_term USING gin (translate(term, '{FOLD_FROM}', '{FOLD_TO}') gin_trgm_ops)""",
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM directory_unit_search WHERE unit_id = OLD.id;
+            RETURN OLD;
+        END IF;
+        INSERT INTO directory_unit_search (unit_id, document, words)
+        VALUES (
+            NEW.id,
+            setweight(to_tsvector('swedish', NEW.name), 'A') || setweight(to_tsvector('swedish', NEW.city), 'B'),
+            lower(NEW.name || ' ' || NEW.city)
+        )
+        ON CONFLICT (unit_id) DO UPDATE SET document = EXCLUDED.document, words = EXCLUDED.words;
+        INSERT INTO directory_search_term (term)
+        SELECT DISTINCT word
+        FROM regexp_split_to_table(lower(NEW.name || ' ' || NEW.city), '[^[:alnum:]]+') AS word
+        WHERE char_length(word) >= 3
+        ON CONFLICT DO NOTHING;
+        RETURN NEW;
+    END
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_search_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE directory_unit_search, directory_search_term;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS directory_unit_search_sync ON directory_unit",
+    """CREATE TRIGGER directory_unit_search_sync AFTER INSERT OR DELETE OR UPDATE OF name, city
+       ON directory_unit FOR EACH ROW EXECUTE FUNCTION directory_unit_search_sync()""",
+    "DROP TRIGGER IF EXISTS directory_unit_search_truncate ON directory_unit",
+    """CREATE TRIGGER directory_unit_search_truncate AFTER TRUNCATE ON directory_unit
+       FOR EACH STATEMENT EXECUTE FUNCTION directory_unit_search_truncate()""",
+    # Index the units that exist (a no-op for a unit whose row is up to date).
+    "UPDATE directory_unit SET name = name",
+]
+
+POSTGRESQL_REVERSE = [
+    "DROP TRIGGER IF EXISTS directory_unit_search_truncate ON directory_unit",
+    "DROP TRIGGER IF EXISTS directory_unit_search_sync ON directory_unit",
+    "DROP FUNCTION IF EXISTS directory_unit_search_truncate()",
+    "DROP FUNCTION IF EXISTS directory_unit_search_sync()",
+    "DROP TABLE IF EXISTS directory_search_term",
+    "DROP TABLE IF EXISTS directory_unit_search",
+]
+
+_SQLITE_INSERT = """
+        INSERT INTO directory_unit_fts (unit_id, name, city) VALUES (NEW.id, NEW.name, NEW.city);
+        INSERT INTO directory_unit_words (unit_id, words) VALUES (NEW.id, NEW.name || ' ' || NEW.city);
+"""
+_SQLITE_DELETE = """
+        DELETE FROM directory_unit_fts WHERE unit_id = OLD.id;
+        DELETE FROM directory_unit_words WHERE unit_id = OLD.id;
+"""
+
+SQLITE = [
+    """CREATE VIRTUAL TABLE IF NOT EXISTS directory_unit_fts
+       USING fts5(unit_id UNINDEXED, name, city, tokenize = 'trigram')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS directory_unit_words
+       USING fts5(unit_id UNINDEXED, words, tokenize = 'unicode61 remove_diacritics 0')""",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS directory_unit_terms USING fts5vocab(directory_unit_words, 'row')",
+    f"""CREATE TRIGGER IF NOT EXISTS directory_unit_fts_insert AFTER INSERT ON directory_unit BEGIN
+        {_SQLITE_INSERT}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS directory_unit_fts_update AFTER UPDATE OF name, city ON directory_unit BEGIN
+        {_SQLITE_DELETE}
+        {_SQLITE_INSERT}
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS directory_unit_fts_delete AFTER DELETE ON directory_unit BEGIN
+        {_SQLITE_DELETE}
+    END""",
+    # Rebuild from the units (also after a migration that rebuilt directory_unit without triggers).
+    "DELETE FROM directory_unit_fts",
+    "DELETE FROM directory_unit_words",
+    "INSERT INTO directory_unit_fts (unit_id, name, city) SELECT id, name, city FROM directory_unit",
+    "INSERT INTO directory_unit_words (unit_id, words) SELECT id, name || ' ' || city FROM directory_unit",
+]
+
+SQLITE_REVERSE = [
+    "DROP TRIGGER IF EXISTS directory_unit_fts_insert",
+    "DROP TRIGGER IF EXISTS directory_unit_fts_update",
+    "DROP TRIGGER IF EXISTS directory_unit_fts_delete",
+    "DROP TABLE IF EXISTS directory_unit_terms",
+    "DROP TABLE IF EXISTS directory_unit_words",
+    "DROP TABLE IF EXISTS directory_unit_fts",
+]
+
+
+def _run(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    """Create (or repair) the index and its triggers, and index the existing units. Idempotent."""
+    if connection.vendor == "postgresql":
+        _run(connection, POSTGRESQL)
+    elif connection.vendor == "sqlite":
+        if sqlite3.sqlite_version_info < SQLITE_TRIGRAM:
+            raise ImproperlyConfigured(
+                f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer: Vårdkontakt needs 3.34 or later."
+            )
+        _run(connection, SQLITE)
+    else:
+        raise NotImplementedError(f"no unit search index for {connection.vendor}")
+
+
+def uninstall(connection: BaseDatabaseWrapper) -> None:
+    if connection.vendor == "postgresql":
+        _run(connection, POSTGRESQL_REVERSE)
+    elif connection.vendor == "sqlite":
+        _run(connection, SQLITE_REVERSE)
+
+
+def install_sqlite_after_migrate(using: str, **kwargs: object) -> None:
+    """post_migrate: on SQLite, put back triggers a table rebuild dropped, and re-index."""
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite" and "directory_unit" in connection.introspection.table_names():
+        install(connection)

@@ -1,0 +1,243 @@
+"""Relevance of "Hitta vård", the same on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm): CI runs
+this file on both. Swedish stems, compound words by their parts, typos, å, ä and ö."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from vardkontakt.conftest import Demo
+from vardkontakt.directory import search_index
+from vardkontakt.directory.models import Agreement, CareType, Unit, UnitStatus
+from vardkontakt.directory.search import SearchResult, UnitQuery, search_units
+
+AGREEMENT_FROM = "2026-01-01"
+
+
+def search(text: str, municipality: str = "", care_type: str = "", eservice: str = "") -> SearchResult:
+    return search_units(
+        UnitQuery(text=text, municipality=municipality, care_type=care_type, eservice=eservice)
+    )
+
+
+def names(text: str, municipality: str = "", care_type: str = "", eservice: str = "") -> list[str]:
+    return [unit.name for unit in search(text, municipality, care_type, eservice).units]
+
+
+def add_unit(demo: Demo, name: str, city: str, municipality: str = "0180", **fields: object) -> Unit:
+    solna = demo.unit("solna")
+    number = Unit.objects.count() + 8000
+    unit = Unit.objects.create(
+        hsa_id=f"SE2321000016-{number}",
+        name=name,
+        city=city,
+        provider=solna.provider,
+        region=solna.region,
+        municipality_code=municipality,
+        **fields,
+    )
+    Agreement.objects.create(unit=unit, valid_from=AGREEMENT_FROM, reference=f"RS {number}")
+    return unit
+
+
+# Compound words match by their parts; the stemmer alone would not split them.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vaccination", "Vaccinationsmottagning Solna"),  # the first part
+        ("mottagning solna vaccination", "Vaccinationsmottagning Solna"),
+        ("reumatolog", "Reumatologmottagningen Solna"),
+        ("tandvård", "Folktandvården Sankt Eriksplan"),  # a part in the middle, inflected
+        ("barnavård", "Barnavårdscentralen Täby"),
+        ("ortoped danderyd", "Ortopedmottagningen Danderyds sjukhus"),
+    ],
+)
+def test_compound_words_match_by_their_parts(demo: Demo, text: str, expected: str) -> None:
+    assert expected in names(text)
+
+
+def test_a_later_part_of_a_compound_matches_too(demo: Demo) -> None:
+    assert set(names("mottagning")) == {
+        "Ortopedmottagningen Danderyds sjukhus",
+        "Reumatologmottagningen Solna",
+        "Vaccinationsmottagning Solna",
+    }
+
+
+# Stemming: inflected forms find each other.
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["vårdcentral solna", "vårdcentralen solna", "vårdcentraler i solna", "Vårdcentralerna SOLNA"],
+)
+def test_inflected_forms_find_the_same_unit(demo: Demo, text: str) -> None:
+    result = search(text)
+    assert result.corrected == ""  # found by stemming, not by the typo fallback
+    assert result.units[0].name == "Vårdcentral Solna"
+
+
+def test_stop_words_are_left_out(demo: Demo) -> None:
+    assert names("mottagningar för reumatologi i solna") == ["Reumatologmottagningen Solna"]
+
+
+# Typos: the fallback corrects words that occur nowhere.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vårdcental solna", "Vårdcentral Solna"),
+        ("vårdcentrl solna", "Vårdcentral Solna"),
+        ("reumatolgmottagningen", "Reumatologmottagningen Solna"),
+        ("mamografi", "Mammografi City"),
+        ("patientnämden", "Patientnämnden Region Stockholm"),
+    ],
+)
+def test_a_typo_still_finds_the_unit_in_the_first_ten(demo: Demo, text: str, expected: str) -> None:
+    result = search(text)
+    assert expected in [unit.name for unit in result.units[:10]]
+    assert result.corrected  # and says that it corrected the words
+
+
+def test_the_typo_fallback_names_the_words_it_searched(demo: Demo) -> None:
+    result = search("vårdcental solna")
+    assert result.corrected == "vårdcentral solna"
+    assert result.units[0].name == "Vårdcentral Solna"
+
+
+def test_nonsense_finds_nothing(demo: Demo) -> None:
+    result = search("xqzvbnm")
+    assert result.total == 0
+    assert result.units == []
+
+
+# å, ä and ö are letters of their own.
+
+
+def test_a_o_and_a_with_dots_are_kept(demo: Demo) -> None:
+    add_unit(demo, "Hälsocentral Halsa", "Stockholm")
+    add_unit(demo, "Mottagning Hälsa", "Stockholm")
+
+    assert names("hälsa") == ["Mottagning Hälsa", "Hälsocentral Halsa"]  # the whole word first
+    assert names("halsa") == ["Hälsocentral Halsa"]  # no folding: "halsa" is another word
+    assert names("Södermalm") == ["Vårdcentral Södermalm"]
+    assert names("TÄBY") == ["Barnavårdscentralen Täby"]
+
+
+def test_a_word_typed_without_dots_is_found_through_the_typo_fallback(demo: Demo) -> None:
+    result = search("taby")
+    assert [unit.name for unit in result.units] == ["Barnavårdscentralen Täby"]
+    assert result.corrected == "täby"
+
+
+# Ranking.
+
+
+def test_a_whole_word_in_the_name_ranks_above_a_part_of_one_and_above_the_city(demo: Demo) -> None:
+    add_unit(demo, "Solnamottagningen", "Sundbyberg", "0183")
+    add_unit(demo, "Husläkarna", "Solna", "0184")
+
+    ranked = names("solna")
+
+    assert ranked[:3] == [  # "Solna" as a word of the name; shorter names first
+        "Vårdcentral Solna",
+        "Reumatologmottagningen Solna",
+        "Vaccinationsmottagning Solna",
+    ]
+    assert ranked[3:] == ["Solnamottagningen", "Husläkarna"]  # a part of the name, then the city only
+
+
+def test_every_word_counts_towards_the_rank(demo: Demo) -> None:
+    add_unit(demo, "Vårdcentral Stockholm Södermalm", "Stockholm")
+
+    assert names("vårdcentral") == [
+        "Vårdcentral Solna",
+        "Vårdcentral Södermalm",
+        "Vårdcentral Stockholm Södermalm",
+    ]
+    assert names("södermalm stockholm") == ["Vårdcentral Stockholm Södermalm", "Vårdcentral Södermalm"]
+
+
+def test_a_short_word_must_be_a_whole_word(demo: Demo) -> None:
+    add_unit(demo, "BB Stockholm", "Stockholm")
+    add_unit(demo, "Abbevården", "Stockholm")
+
+    assert names("bb") == ["BB Stockholm"]
+
+
+def test_filters_apply_to_the_text_search(demo: Demo) -> None:
+    assert names("solna", care_type=CareType.SPECIALIST) == ["Reumatologmottagningen Solna"]
+    assert names("vårdcentral", municipality="0180") == ["Vårdcentral Södermalm"]
+    assert names("vårdcentral", eservice="booking") == ["Vårdcentral Solna", "Vårdcentral Södermalm"]
+
+
+# The index is kept in step with the units by the database, however they are written.
+
+
+def test_the_index_follows_creates_renames_and_deletes(demo: Demo) -> None:
+    unit = add_unit(demo, "Logopedmottagningen Kista", "Kista")
+    assert names("logoped") == ["Logopedmottagningen Kista"]
+
+    unit.name = "Dietistmottagningen Kista"
+    unit.save()
+    assert names("logoped") == []
+    assert names("dietist") == ["Dietistmottagningen Kista"]
+
+    Unit.objects.filter(pk=unit.pk).update(city="Akalla")
+    assert names("kista akalla") == ["Dietistmottagningen Kista"]
+
+    unit.agreements.all().delete()
+    unit.delete()
+    assert names("dietist") == []
+
+
+def test_the_index_follows_bulk_creates(demo: Demo) -> None:
+    solna = demo.unit("solna")
+    created = Unit.objects.bulk_create(
+        Unit(
+            hsa_id=f"SE2321000016-81{n:02}",
+            name=f"Provmottagning {n:02}",
+            provider=solna.provider,
+            region=solna.region,
+            municipality_code="0180",
+        )
+        for n in range(3)
+    )
+    Agreement.objects.bulk_create(
+        Agreement(unit=unit, valid_from=AGREEMENT_FROM, reference="RS") for unit in created
+    )
+
+    assert names("provmottagning") == ["Provmottagning 00", "Provmottagning 01", "Provmottagning 02"]
+
+
+def test_installing_the_index_again_changes_nothing(demo: Demo) -> None:
+    before = names("solna")
+    search_index.install(connection)
+    search_index.install(connection)
+    assert names("solna") == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables to alter them")
+def test_after_a_migration_lost_the_triggers_the_index_is_repaired(demo: Demo) -> None:
+    with connection.cursor() as cursor:  # what rebuilding directory_unit in a migration does
+        for trigger in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER directory_unit_fts_{trigger}")
+    add_unit(demo, "Logopedmottagningen Kista", "Kista")
+    assert names("logoped") == []
+
+    search_index.install_sqlite_after_migrate(using=connection.alias)  # post_migrate
+
+    assert names("logoped") == ["Logopedmottagningen Kista"]
+    Unit.objects.filter(name="Logopedmottagningen Kista").update(name="Dietistmottagningen Kista")
+    assert names("dietist") == ["Dietistmottagningen Kista"]  # the triggers are back
+
+
+def test_without_an_agreement_in_force_or_inactive_a_unit_is_not_found(demo: Demo) -> None:
+    assert names("nacka") == []  # Vårdcentral Nacka has no agreement
+    Agreement.objects.filter(unit=demo.unit("solna")).update(valid_to="2026-01-31")
+    assert "Vårdcentral Solna" not in names("vårdcentral")
+    Unit.objects.filter(pk=demo.unit("sodermalm").pk).update(status=UnitStatus.INACTIVE)
+    assert "Vårdcentral Södermalm" not in names("vårdcentral")
