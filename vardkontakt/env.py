@@ -92,3 +92,19 @@ def database_from_url(url: str) -> dict[str, object]:
             "init_command": "PRAGMA journal_mode=WAL;",
         }
     return config
+
+
+def env_base_url(name: str) -> str:
+    """An absolute http(s) base URL without query or fragment, returned without a trailing slash;
+    "" when the variable is unset or empty."""
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an absolute http:// or https:// URL.")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ImproperlyConfigured(f"{name}={raw!r} must not carry a user name, a query or a fragment.")
+    return raw.rstrip("/")
