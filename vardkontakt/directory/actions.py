@@ -6,11 +6,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
+from vardkontakt.audit.log import record
 from vardkontakt.directory.adapters import FeedRow, RowRejected, UnitRecord, parse_row
-from vardkontakt.directory.models import CareProvider, Region, Unit, UnitEService, UnitStatus
+from vardkontakt.directory.models import (
+    CareProvider,
+    Region,
+    ServiceAreaSex,
+    Unit,
+    UnitEService,
+    UnitStatus,
+    is_municipality_code,
+)
+from vardkontakt.identity.models import Staff
+from vardkontakt.roles.policy import can_edit_unit_settings
 
 M = TypeVar("M", bound=Model)
 
@@ -143,3 +156,96 @@ def _set_eservices(unit: Unit, services: frozenset[str]) -> bool:
             service.save(update_fields=["active"])
             changed = True
     return changed
+
+
+# --- The clinic's own settings (staff tool) -----------------------------------------------------------------
+
+DESCRIPTION_MAX_LENGTH = 2000
+OLDEST_AGE = 130
+
+
+def _refuse_unless_local_admin(actor: Staff, unit: Unit) -> None:
+    if not can_edit_unit_settings(actor, unit):
+        raise PermissionDenied(_("Du får inte ändra mottagningens inställningar."))
+
+
+@transaction.atomic
+def set_unit_description(actor: Staff, unit: Unit, description: str) -> Unit:
+    """The clinic's free text on its contact card. The access log records who changed it, and when."""
+    _refuse_unless_local_admin(actor, unit)
+    text = description.strip()
+    if len(text) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            {"description": _("Texten får vara högst %(max)s tecken.") % {"max": DESCRIPTION_MAX_LENGTH}}
+        )
+    locked = Unit.objects.select_for_update().get(pk=unit.pk)
+    locked.description = text
+    locked.save(update_fields=["description"])
+    record(actor=actor.user, action="unit.description", object_type="Unit", object_id=unit.pk, unit=unit)
+    return locked
+
+
+def clean_service_area(
+    region: Region, municipalities: list[str], sex: str, min_age: int | None, max_age: int | None
+) -> list[str]:
+    """Check a service area; return the municipality codes sorted, without repeats. The region is
+    always the unit's own; municipalities must lie in it (a kommunkod starts with the county code)."""
+    errors: dict[str, list[str]] = {}
+    codes = sorted(set(municipalities))
+    bad = [code for code in codes if not is_municipality_code(code)]
+    outside = [code for code in codes if code not in bad and code[:2] != region.code]
+    if bad:
+        errors["municipalities"] = [
+            _("En kommunkod har fyra siffror, till exempel 0184. Kontrollera: %(codes)s.")
+            % {"codes": ", ".join(bad)}
+        ]
+    elif outside:
+        errors["municipalities"] = [
+            _(
+                "Kommunerna måste ligga i %(region)s (kommunkoder som börjar på %(code)s). Kontrollera: %(codes)s."
+            )
+            % {"region": region.name, "code": region.code, "codes": ", ".join(outside)}
+        ]
+    if sex not in ("", *ServiceAreaSex.values):
+        errors["sex"] = [_("Välj kvinnor, män eller alla.")]
+    for name, age in (("min_age", min_age), ("max_age", max_age)):
+        if age is not None and not 0 <= age <= OLDEST_AGE:
+            errors[name] = [_("Ange en ålder mellan 0 och %(max)s år.") % {"max": OLDEST_AGE}]
+    ages_valid = "min_age" not in errors and "max_age" not in errors
+    if ages_valid and min_age is not None and max_age is not None and min_age > max_age:
+        errors["max_age"] = [_("Den högsta åldern kan inte vara lägre än den lägsta.")]
+    if errors:
+        raise ValidationError(errors)
+    return codes
+
+
+@transaction.atomic
+def set_service_area(
+    actor: Staff,
+    unit: Unit,
+    *,
+    municipalities: list[str],
+    sex: str,
+    min_age: int | None,
+    max_age: int | None,
+) -> Unit:
+    """The clinic's service area (betjäningsområde): its region, optionally narrowed to municipalities,
+    one sex and an age range. The access log records who changed it, and when."""
+    _refuse_unless_local_admin(actor, unit)
+    locked = Unit.objects.select_for_update().select_related("region").get(pk=unit.pk)
+    locked.service_area_municipalities = clean_service_area(
+        locked.region, municipalities, sex, min_age, max_age
+    )
+    locked.service_area_sex = sex
+    locked.service_area_min_age = min_age
+    locked.service_area_max_age = max_age
+    locked.save(
+        update_fields=[
+            "service_area_municipalities",
+            "service_area_sex",
+            "service_area_min_age",
+            "service_area_max_age",
+        ]
+    )
+    record(actor=actor.user, action="unit.service_area", object_type="Unit", object_id=unit.pk, unit=unit)
+    return locked

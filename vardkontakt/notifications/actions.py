@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from vardkontakt.audit.log import record
 from vardkontakt.identity.models import Resident, Staff
 from vardkontakt.identity.policy import can_act_for
 from vardkontakt.notifications.models import (
@@ -20,8 +23,10 @@ from vardkontakt.notifications.models import (
     Notification,
     ResidentLanguage,
     StaffNotificationPreference,
+    UnitNotificationDefaults,
 )
 from vardkontakt.roles.models import Role, RoleGrant
+from vardkontakt.roles.policy import can_edit_unit_settings
 
 if TYPE_CHECKING:
     from vardkontakt.cases.models import Case
@@ -138,3 +143,40 @@ def remember_language(resident: Resident, language: str) -> None:
     ResidentLanguage.objects.update_or_create(
         resident=resident, defaults={"language": language, "updated_at": timezone.now()}
     )
+
+
+# --- The clinic's defaults --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_unit_notification_defaults(
+    actor: Staff, unit: Unit, *, on_new_case: bool, on_assignment: bool
+) -> UnitNotificationDefaults:
+    """A local administrator sets the notification choices the clinic's staff are offered until they
+    save their own (UnitNotificationDefaults). Logged in the access log as a change of the unit."""
+    if not can_edit_unit_settings(actor, unit):
+        raise PermissionDenied(_("Du får inte ändra mottagningens inställningar."))
+    defaults, _created = UnitNotificationDefaults.objects.select_for_update().get_or_create(unit=unit)
+    defaults.on_new_case = on_new_case
+    defaults.on_assignment = on_assignment
+    defaults.updated_at = timezone.now()
+    defaults.save()
+    record(
+        actor=actor.user,
+        action="unit.notification_defaults",
+        object_type="Unit",
+        object_id=unit.pk,
+        unit=unit,
+    )
+    return defaults
+
+
+def default_choices_for(staff: Staff) -> dict[str, bool]:
+    """The choices a member without their own preference is offered: on where any clinic at which
+    they hold a role in force has it on."""
+    units = RoleGrant.objects.in_force().filter(staff=staff, unit__isnull=False).values("unit_id")
+    found = UnitNotificationDefaults.objects.filter(unit_id__in=units)
+    return {
+        "on_new_case": found.filter(on_new_case=True).exists(),
+        "on_assignment": found.filter(on_assignment=True).exists(),
+    }

@@ -118,3 +118,22 @@ class ResidentLanguage(models.Model):
 
     def __str__(self) -> str:
         return f"ResidentLanguage {self.resident_id}"
+
+
+class UnitNotificationDefaults(models.Model):
+    """The clinic's defaults for its staff's notification choices, set by its local administrators.
+
+    They are what a member who has not yet saved choices of their own (no StaffNotificationPreference)
+    is offered on their notification page: checked if any clinic where they hold a role has it on.
+    Vårdkontakt knows no address of theirs until they give one, so nothing is sent on a default
+    alone; once they save, their own choice holds, and a later change of the defaults leaves it be."""
+
+    unit = models.OneToOneField(
+        Unit, on_delete=models.CASCADE, primary_key=True, related_name="notification_defaults"
+    )
+    on_new_case = models.BooleanField(default=False)
+    on_assignment = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"UnitNotificationDefaults {self.unit_id}"

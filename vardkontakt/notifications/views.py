@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from vardkontakt.identity.access import logged_in_staff, recent_authentication_required, staff_required
-from vardkontakt.notifications.actions import set_staff_preferences
+from vardkontakt.notifications.actions import default_choices_for, set_staff_preferences
 from vardkontakt.notifications.forms import StaffPreferenceForm
 from vardkontakt.notifications.models import StaffNotificationPreference
 
@@ -21,11 +21,16 @@ from vardkontakt.notifications.models import StaffNotificationPreference
 def staff_settings(request: HttpRequest) -> HttpResponse:
     staff = logged_in_staff(request)
     current = StaffNotificationPreference.objects.filter(staff=staff).first()
+    # Until they save choices of their own, they are offered their clinics' defaults.
+    choices = (
+        {"on_new_case": current.on_new_case, "on_assignment": current.on_assignment}
+        if current
+        else default_choices_for(staff)
+    )
     initial = {
         "email": (current.email or "") if current else "",
         "mobile": (current.mobile or "") if current else "",
-        "on_new_case": bool(current and current.on_new_case),
-        "on_assignment": bool(current and current.on_assignment),
+        **choices,
     }
     form = StaffPreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST":

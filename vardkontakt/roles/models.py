@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +82,28 @@ class RoleGrant(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
                 name="rolegrant_period_valid",
             ),
+            # Two open-ended grants of one role to one person at one scope always overlap: the
+            # database refuses the second one even if the code is wrong. Overlapping periods with an
+            # end are refused by the grant action, which locks the member's row and checks
+            # (roles.actions._refuse_overlap); a portable constraint cannot compare periods. One
+            # constraint per kind of scope, since NULLs are distinct in a unique index.
+            models.UniqueConstraint(
+                fields=["staff", "role", "unit"],
+                condition=Q(unit__isnull=False, revoked_at__isnull=True, valid_to__isnull=True),
+                name="rolegrant_one_open_unit_grant",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "role", "region"],
+                condition=Q(region__isnull=False, revoked_at__isnull=True, valid_to__isnull=True),
+                name="rolegrant_one_open_region_grant",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "role"],
+                condition=Q(
+                    unit__isnull=True, region__isnull=True, revoked_at__isnull=True, valid_to__isnull=True
+                ),
+                name="rolegrant_one_open_platform_grant",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,3 +112,48 @@ class RoleGrant(models.Model):
     @property
     def scope(self) -> Unit | Region | None:
         return self.unit or self.region
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day the grant holds (``valid_to`` is the exclusive end), in local time."""
+        if self.valid_to is None:
+            return None
+        return timezone.localtime(self.valid_to - timedelta(microseconds=1)).date()
+
+    def ended(self, at: datetime | None = None) -> bool:
+        """Revoked, or past its end: kept for the history, never in force again."""
+        now = at or timezone.now()
+        return self.revoked_at is not None or (self.valid_to is not None and self.valid_to <= now)
+
+
+class GrantEvent(models.TextChoices):
+    GRANTED = "granted", _("Tilldelad")
+    REVOKED = "revoked", _("Borttagen")
+    END_SET = "end_set", _("Slutdatum ändrat")
+
+
+class RoleGrantEvent(models.Model):
+    """The history of role administration: one row per grant, revocation or change of end date.
+
+    It names the scope itself (the unit or the region), so a region role's history records its
+    region; the access log, which has a unit column only, records the same events tamper-evidently."""
+
+    grant = models.ForeignKey(RoleGrant, on_delete=models.PROTECT, related_name="events")
+    event = models.CharField(max_length=10, choices=GrantEvent.choices)
+    actor = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    valid_to = models.DateTimeField(null=True, blank=True)  # the grant's end after the event
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "at"], name="rolegrantevent_unit_at")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__in=GrantEvent.values), name="rolegrantevent_event_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.grant_id}"

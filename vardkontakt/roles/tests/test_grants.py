@@ -19,7 +19,7 @@ from vardkontakt.roles.policy import grants_in_force, has_any_role, has_role, un
 def test_a_grant_that_starts_tomorrow_is_not_in_force_today(demo: Demo) -> None:
     lena, nils, solna = demo.member("lena"), demo.member("nils"), demo.unit("solna")
     tomorrow = timezone.now() + timedelta(days=1)
-    grant = grant_role(lena, nils, Role.CASE_HANDLER, unit=solna, valid_from=tomorrow)
+    grant = grant_role(lena, nils, Role.CASE_HANDLER, unit=solna, valid_from=tomorrow, reference="BoR 1")
     assert not has_role(nils, Role.CASE_HANDLER, unit=solna)
     assert not has_any_role(nils)
     assert not units_where(nils, Role.CASE_HANDLER).exists()
@@ -29,13 +29,10 @@ def test_a_grant_that_starts_tomorrow_is_not_in_force_today(demo: Demo) -> None:
 def test_a_grant_that_ended_yesterday_is_not_in_force(demo: Demo) -> None:
     lena, nils, solna = demo.member("lena"), demo.member("nils"), demo.unit("solna")
     now = timezone.now()
-    grant = grant_role(
-        lena,
-        nils,
-        Role.CASE_HANDLER,
-        unit=solna,
-        valid_from=now - timedelta(days=30),
-        valid_to=now - timedelta(days=1),
+    grant = grant_role(lena, nils, Role.CASE_HANDLER, unit=solna, reference="BoR 1")
+    # A grant cannot be made to start in the past; its period is moved there directly.
+    RoleGrant.objects.filter(pk=grant.pk).update(
+        valid_from=now - timedelta(days=30), valid_to=now - timedelta(days=1)
     )
     assert not has_role(nils, Role.CASE_HANDLER, unit=solna)
     assert not grants_in_force(nils).exists()
@@ -47,7 +44,12 @@ def test_a_grant_that_ended_yesterday_is_not_in_force(demo: Demo) -> None:
 def test_a_revoked_grant_is_not_in_force_even_within_its_period(demo: Demo) -> None:
     lena, nils, solna = demo.member("lena"), demo.member("nils"), demo.unit("solna")
     grant = grant_role(
-        lena, nils, Role.CASE_RECEIVER, unit=solna, valid_to=timezone.now() + timedelta(days=90)
+        lena,
+        nils,
+        Role.CASE_RECEIVER,
+        unit=solna,
+        valid_to=timezone.now() + timedelta(days=90),
+        reference="BoR 1",
     )
     assert has_role(nils, Role.CASE_RECEIVER, unit=solna)
     revoke_role(lena, grant.pk)
@@ -79,13 +81,13 @@ def test_a_refused_grant_writes_nothing(demo: Demo) -> None:
     maria, nils, solna = demo.member("maria"), demo.member("nils"), demo.unit("solna")
     before = (RoleGrant.objects.count(), AccessLogEntry.objects.count())
     with pytest.raises(PermissionDenied):
-        grant_role(maria, nils, Role.CASE_HANDLER, unit=solna)
+        grant_role(maria, nils, Role.CASE_HANDLER, unit=solna, reference="BoR 1")
     assert (RoleGrant.objects.count(), AccessLogEntry.objects.count()) == before
 
 
 def test_revoking_twice_or_an_unknown_grant_is_refused(demo: Demo) -> None:
     lena, nils, solna = demo.member("lena"), demo.member("nils"), demo.unit("solna")
-    grant = grant_role(lena, nils, Role.CASE_HANDLER, unit=solna)
+    grant = grant_role(lena, nils, Role.CASE_HANDLER, unit=solna, reference="BoR 1")
     revoke_role(lena, grant.pk)
     first_revoked_at = RoleGrant.objects.get(pk=grant.pk).revoked_at
     with pytest.raises(PermissionDenied):
@@ -136,6 +138,7 @@ def test_a_grant_must_end_after_it_starts(demo: Demo) -> None:
             unit=demo.unit("solna"),
             valid_from=now,
             valid_to=now,
+            reference="BoR 1",
         )
     assert raised.value.code == "period"
 

@@ -54,7 +54,7 @@ def test_revoking_one_of_two_roles_removes_it_from_the_next_page(demo: Demo) -> 
     grant = RoleGrant.objects.get(staff=olle, role=Role.CASE_RECEIVER)
     # Olle's clinic has no local administrator; the region administrator appoints one, who revokes.
     lena = demo.member("lena")
-    grant_role(demo.member("rita"), lena, Role.LOCAL_ADMIN, unit=demo.unit("ortopeden"))
+    grant_role(demo.member("rita"), lena, Role.LOCAL_ADMIN, unit=demo.unit("ortopeden"), reference="BoR 9")
     revoke_role(lena, grant.pk)
 
     response = client.get(STAFF_HOME)
