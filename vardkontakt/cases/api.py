@@ -26,17 +26,26 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.security import APIKeyCookie
 
-from vardkontakt.cases import actions, policy
+from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity, resident_inbox_page
-from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, CaseType, Message
+from vardkontakt.cases.models import (
+    OPEN_STATUSES,
+    Attachment,
+    AuthorKind,
+    Case,
+    CaseStatus,
+    CaseType,
+    Message,
+    MyClinicKind,
+)
 from vardkontakt.cases.views_staff import NUMBER_MAX
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, logged_in_staff
@@ -219,6 +228,21 @@ class ResidentCasePage(Schema):
     next: str | None = Field(None, description="The cursor of the next page (?after=), if any.")
 
 
+class AttachmentOut(Schema):
+    id: uuid.UUID
+    name: str
+    content_type: str
+    size: int
+
+
+def _files(message: Message) -> list[AttachmentOut]:
+    """The message's files (names, not contents); reads a prefetched ``attachments`` if there is one."""
+    return [
+        AttachmentOut(id=a.pk, name=a.filename, content_type=a.content_type, size=a.size)
+        for a in message.attachments.all()
+    ]
+
+
 class ResidentMessageOut(Schema):
     id: uuid.UUID
     from_clinic: bool
@@ -227,6 +251,7 @@ class ResidentMessageOut(Schema):
     body: str
     created_at: datetime
     read_at: datetime | None = Field(None, description="When the resident first read a clinic's message.")
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class ResidentCaseOut(Schema):
@@ -259,6 +284,10 @@ class StartCaseIn(Schema):
 
 class ReplyIn(Schema):
     body: str
+
+
+class ArchiveIn(Schema):
+    archived: bool = True
 
 
 class OpenUnitOut(Schema):
@@ -326,14 +355,19 @@ def _resident_case(case: Case, thread: list[Message], user: User) -> ResidentCas
                 body=m.body,
                 created_at=m.created_at,
                 read_at=m.read_by_resident_at,
+                attachments=_files(m),
             )
             for m in thread
         ],
     )
 
 
-def _own_case(resident: Resident, case_id: str) -> Case:
-    cases = policy.cases_of_resident(resident).select_related("unit", "case_type", "resident")
+def _own_case(request: HttpRequest, case_id: str) -> Case:
+    """A case of the acting resident that the logged-in person may see (cases.policy), or 404."""
+    resident = acting_resident(request)
+    cases = policy.cases_of_resident(resident, by=request.user).select_related(  # type: ignore[arg-type]
+        "unit", "case_type", "resident"
+    )
     case = first_by_id(cases, case_id)
     if case is None:
         raise Http404
@@ -347,10 +381,15 @@ def _own_case(resident: Resident, case_id: str) -> Case:
     summary="My cases",
     operation_id="resident_cases_list",
 )
-def list_my_cases(request: HttpRequest, after: str = "") -> ResidentCasePage:
+def list_my_cases(request: HttpRequest, after: str = "", archived: bool = False) -> ResidentCasePage:
     """The acting resident's cases (the guardian's child's in proxy mode), newest activity first,
-    20 a page by keyset: pass the previous page's ``next`` as ``after``."""
-    rows, next_cursor = resident_inbox_page(acting_resident(request), after)
+    20 a page by keyset: pass the previous page's ``next`` as ``after``. ``archived``: the archive."""
+    rows, next_cursor = resident_inbox_page(
+        acting_resident(request),
+        after,
+        by=request.user,  # type: ignore[arg-type]
+        archived=archived,
+    )
     return ResidentCasePage(items=[_resident_row(case) for case in rows], next=next_cursor)
 
 
@@ -396,8 +435,66 @@ def list_case_types(request: HttpRequest, unit_id: str) -> list[CaseTypeOut]:
                 for q in t.form
             ],
         )
-        for t in actions.case_types_at(unit)
+        for t in policy.case_types_for(unit, acting_resident(request))
     ]
+
+
+class MyClinicOut(Schema):
+    unit: UnitRef
+    kinds: list[MyClinicKind] = Field(description="Why the clinic is among yours.")
+    removable: bool = Field(description="False when only the clinic's own approval keeps it here.")
+
+
+class MyClinicIn(Schema):
+    unit_id: uuid.UUID
+
+
+@router.get(
+    "/my-clinics",
+    response={200: list[MyClinicOut], **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="My clinics",
+    operation_id="resident_my_clinics",
+)
+def list_my_clinics(request: HttpRequest) -> list[MyClinicOut]:
+    return [
+        MyClinicOut(
+            unit=_unit(unit),
+            kinds=[MyClinicKind(k) for k in kinds],
+            removable=any(k != MyClinicKind.APPROVED for k in kinds),
+        )
+        for unit, kinds in actions.my_clinics(acting_resident(request))
+    ]
+
+
+@router.post(
+    "/my-clinics",
+    response={201: MyClinicOut, **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="Add a clinic to my clinics",
+    operation_id="resident_my_clinics_add",
+)
+def add_my_clinic(request: HttpRequest, payload: MyClinicIn) -> Status[MyClinicOut]:
+    resident = acting_resident(request)
+    with _answers_as_http(unit="unit_id"):
+        link = actions.add_my_clinic(resident=resident, unit_id=payload.unit_id)
+    kinds = {unit.pk: k for unit, k in actions.my_clinics(resident)}[link.unit_id]
+    return Status(
+        201, MyClinicOut(unit=_unit(link.unit), kinds=[MyClinicKind(k) for k in kinds], removable=True)
+    )
+
+
+@router.delete(
+    "/my-clinics/{unit_id}",
+    response={204: None, **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="Remove a clinic from my clinics (the clinic's own approval stays)",
+    operation_id="resident_my_clinics_remove",
+)
+def remove_my_clinic(request: HttpRequest, unit_id: str) -> Status[None]:
+    with _answers_as_http():
+        actions.remove_my_clinic(resident=acting_resident(request), unit_id=unit_id)
+    return Status(204, None)
 
 
 @router.post(
@@ -448,8 +545,8 @@ def start_case(request: HttpRequest, payload: StartCaseIn) -> Status[ResidentCas
         if case.resident_id != resident.pk:
             # The key was used for someone else (a child, before the proxy ended): never show it here.
             raise ValidationError({"idempotency_key": [_("Nyckeln har redan använts för ett annat ärende.")]})
-        case = _own_case(resident, str(case.pk))
-    return Status(201, _resident_case(case, list(case.messages.order_by("created_at", "id")), user))
+        case = _own_case(request, str(case.pk))
+    return Status(201, _resident_case(case, list(attachments.thread_of(case)), user))
 
 
 @router.get(
@@ -462,8 +559,8 @@ def start_case(request: HttpRequest, payload: StartCaseIn) -> Status[ResidentCas
 def get_my_case(request: HttpRequest, case_id: str) -> ResidentCaseOut:
     """The case and its messages; the clinic's messages are marked read, as on the case page."""
     with _answers_as_http():
-        case = _own_case(acting_resident(request), case_id)
-    thread = list(case.messages.order_by("created_at", "id"))
+        case = _own_case(request, case_id)
+    thread = list(attachments.thread_of(case))
     actions.mark_read_by_resident(case)
     return _resident_case(case, thread, request.user)  # type: ignore[arg-type]
 
@@ -483,18 +580,78 @@ def reply(request: HttpRequest, case_id: str, payload: ReplyIn) -> Status[Reside
             case_id=case_id,
             body=payload.body,
         )
-    return Status(
-        201,
-        ResidentMessageOut(
-            id=message.pk,
-            from_clinic=False,
-            from_me=True,
-            interim=False,
-            body=message.body,
-            created_at=message.created_at,
-            read_at=None,
-        ),
+    return Status(201, _sent(message))
+
+
+def _sent(message: Message) -> ResidentMessageOut:
+    return ResidentMessageOut(
+        id=message.pk,
+        from_clinic=False,
+        from_me=True,
+        interim=False,
+        body=message.body,
+        created_at=message.created_at,
+        read_at=None,
+        attachments=_files(message),
     )
+
+
+@router.post(
+    "/{case_id}/messages/with-files",
+    response={201: ResidentMessageOut, **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="Reply in one of my cases, with files (multipart/form-data)",
+    operation_id="resident_cases_reply_with_files",
+)
+def reply_with_files(
+    request: HttpRequest, case_id: str, body: Form[str], files: File[list[UploadedFile]]
+) -> Status[ResidentMessageOut]:
+    """As a reply, with files under ``files``: the same limits, type checks and virus scanning as the
+    case page; one refused file refuses the whole reply."""
+    with _answers_as_http(attachments="files"):
+        message = actions.reply_as_resident(
+            user=request.user,  # type: ignore[arg-type]
+            resident=acting_resident(request),
+            case_id=case_id,
+            body=body,
+            files=files,
+        )
+    return Status(201, _sent(message))
+
+
+@router.post(
+    "/{case_id}/archive",
+    response={200: ResidentCaseRow, **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="Move one of my cases to the archive, or back",
+    operation_id="resident_cases_archive",
+)
+def archive(request: HttpRequest, case_id: str, payload: ArchiveIn) -> ResidentCaseRow:
+    with _answers_as_http():
+        actions.archive_case(
+            user=request.user,  # type: ignore[arg-type]
+            resident=acting_resident(request),
+            case_id=case_id,
+            archived=payload.archived,
+        )
+        return _resident_row(_own_case(request, case_id))
+
+
+@router.get(
+    "/{case_id}/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    tags=[RESIDENT_TAG],
+    summary="Download a file of one of my cases",
+    operation_id="resident_cases_attachment",
+)
+def download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+    """The file as a download (the case page's policy and headers); 404 for anyone else's."""
+    with _answers_as_http():
+        case = _own_case(request, case_id)
+        found = first_by_id(Attachment.objects.filter(message__case=case), attachment_id)
+        if found is None:
+            raise Http404
+    return attachments.download(found)
 
 
 # --- Staff ------------------------------------------------------------------------------------------
@@ -543,6 +700,7 @@ class StaffMessageOut(Schema):
     body: str
     created_at: datetime
     read_by_resident_at: datetime | None
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class HistoryOut(Schema):
@@ -579,6 +737,7 @@ class StaffCaseOut(Schema):
     may_close: bool
     handlers: list[PersonRef] = Field(description="Whom the case can be distributed to, if you may.")
     standard_replies: list[str]
+    answer_options: list[str] = Field(description="Fixed answer options; answer with one by position.")
 
 
 class CaseStateOut(Schema):
@@ -596,9 +755,10 @@ class DistributeIn(Schema):
 
 
 class AnswerIn(Schema):
-    body: str
+    body: str = ""
     signature: str = Field("", max_length=200, description="Put below the answer.")
     close: bool = False
+    option: int | None = Field(None, description="A fixed answer option (its position); opens the answer.")
 
 
 class CloseIn(Schema):
@@ -696,7 +856,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
     staff = logged_in_staff(request)
     with _answers_as_http(), transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id)
-        thread = list(case.messages.order_by("created_at", "pk"))
+        thread = list(attachments.thread_of(case))
         history = list(case.history.order_by("at", "pk"))
         user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
         names = {
@@ -730,6 +890,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
                     body=m.body,
                     created_at=m.created_at,
                     read_by_resident_at=m.read_by_resident_at,
+                    attachments=_files(m),
                 )
                 for m in thread
             ],
@@ -752,6 +913,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
             if may_distribute
             else [],
             standard_replies=[str(text) for text in (case.case_type.standard_replies or [])],
+            answer_options=[str(text) for text in (case.case_type.answer_options or [])],
         )
 
 
@@ -788,8 +950,45 @@ def answer(request: HttpRequest, case_id: str, payload: AnswerIn) -> CaseStateOu
             body=payload.body,
             signature=payload.signature,
             close=payload.close,
+            option=payload.option,
         )
     return _state(case)
+
+
+@staff_router.post(
+    "/{case_id}/answer/with-files",
+    response={200: CaseStateOut, **ERRORS},
+    tags=[STAFF_TAG],
+    summary="Answer a case assigned to you, with files (multipart/form-data)",
+    operation_id="staff_cases_answer_with_files",
+)
+def answer_with_files(
+    request: HttpRequest, case_id: str, payload: Form[AnswerIn], files: File[list[UploadedFile]]
+) -> CaseStateOut:
+    with _answers_as_http(attachments="files"):
+        case = actions.answer_case(
+            staff=logged_in_staff(request),
+            case_id=case_id,
+            body=payload.body,
+            signature=payload.signature,
+            close=payload.close,
+            option=payload.option,
+            files=files,
+        )
+    return _state(case)
+
+
+@staff_router.get(
+    "/{case_id}/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    tags=[STAFF_TAG],
+    summary="Download a file of a case (written to the access log)",
+    operation_id="staff_cases_attachment",
+)
+def staff_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+    with _answers_as_http(), transaction.atomic():
+        found = actions.open_attachment_for_staff(logged_in_staff(request), case_id, attachment_id)
+        return attachments.download(found)
 
 
 @staff_router.post(

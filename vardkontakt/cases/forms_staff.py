@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -37,16 +39,21 @@ class DistributeForm(forms.Form):
 class AnswerForm(forms.Form):
     prefix = "svar"
 
+    # One of the type's fixed answer options, by position (actions.answer_case checks it).
+    option = forms.IntegerField(label=_("Fast svarsalternativ"), required=False, min_value=0)
     body = forms.CharField(
-        label=_("Svar till invånaren"),
-        max_length=BODY_MAX,
-        widget=forms.Textarea,
-        error_messages={"required": _("Skriv ett svar.")},
+        label=_("Svar till invånaren"), required=False, max_length=BODY_MAX, widget=forms.Textarea
     )
     signature = forms.CharField(label=_("Signatur"), required=False, max_length=200, widget=forms.Textarea)
     close = forms.BooleanField(label=_("Avsluta ärendet när svaret har skickats"), required=False)
     attachments = FilesField(label=FILES_LABEL)
     standard_reply = forms.IntegerField(label=_("Standardsvar"), required=False, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("option") is None and not (data.get("body") or "").strip() and "body" not in self.errors:
+            self.add_error("body", _("Skriv ett svar."))
+        return data
 
 
 class CloseForm(forms.Form):

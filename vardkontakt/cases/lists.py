@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from vardkontakt.cases import policy
 from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message
 from vardkontakt.directory.models import Unit
-from vardkontakt.identity.models import Resident
+from vardkontakt.identity.models import Resident, User
 from vardkontakt.ids import parse_uuid
 
 PAGE_SIZE = 25
@@ -102,14 +102,21 @@ def chosen_unit(units: list[Unit], value: str) -> Unit:
 RESIDENT_PAGE_SIZE = 20
 
 
-def resident_inbox_page(resident: Resident, after: str = "") -> tuple[list[Case], str | None]:
+def resident_inbox_page(
+    resident: Resident, after: str = "", *, by: User | None = None, archived: bool = False
+) -> tuple[list[Case], str | None]:
     """One page of the resident's cases, newest activity first, by keyset on (last_activity, id):
-    the cases after the cursor, and the cursor of the next page if there is one.
+    the cases after the cursor, and the cursor of the next page if there is one. ``by`` is who looks
+    (a guardian in proxy mode: policy.cases_of_resident); ``archived`` picks the "Arkiverade" view.
 
-    The page is taken first, through the (resident, last_activity) index, and the unread messages
-    are then counted for that page only: counting in the same query would group every message of
-    the resident's whole history before the limit applies."""
-    cases = policy.cases_of_resident(resident).select_related("unit", "case_type")
+    The page is taken first, through the (resident, archived_by_resident, last_activity) index, and
+    the unread messages are then counted for that page only: counting in the same query would group
+    every message of the resident's whole history before the limit applies."""
+    cases = (
+        policy.cases_of_resident(resident, by=by)
+        .filter(archived_by_resident=archived)
+        .select_related("unit", "case_type")
+    )
     rows, next_cursor = page_by_activity(cases, after, RESIDENT_PAGE_SIZE)
     unread = dict(
         Message.objects.filter(

@@ -35,6 +35,10 @@ class CaseType(models.Model):
     answer_days = models.PositiveSmallIntegerField(default=2)  # promised answer time, Swedish working days
     resident_may_reply = models.BooleanField(default=True)
     standard_replies = models.JSONField(default=list, blank=True)  # texts the handler can start from
+    # Fixed answer options (short texts); the one the handler picks opens the answer.
+    answer_options = models.JSONField(default=list, blank=True)
+    # Only for the residents the clinic hands it to (CaseTypeGrant), until the date given there.
+    restricted = models.BooleanField(default=False)
     basic = models.BooleanField(default=False)  # one of the basic services (basutbud)
     # Sent by a clinic to residents (reverse flow) rather than chosen by a resident.
     outbound = models.BooleanField(default=False)
@@ -63,6 +67,55 @@ class UnitCaseType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}:{self.case_type_id}"
+
+
+class CaseTypeGrant(models.Model):
+    """A restricted case type handed to one resident, who may use it until ``until`` (inclusive)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case_type = models.ForeignKey(CaseType, on_delete=models.CASCADE, related_name="grants")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    until = models.DateField()
+    granted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case_type", "resident"], name="casetypegrant_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_type_id}:{self.resident_id}"
+
+
+class MyClinicKind(models.TextChoices):
+    """How a clinic came to be one of the resident's clinics ("Mina mottagningar")."""
+
+    ADDED = "added", _("Du har lagt till mottagningen")
+    APPROVED = "approved", _("Mottagningen har godkänt dig för kontakt")
+    INVITATION = "invitation", _("Du har fått en kallelse")
+    BOOKING = "booking", _("Du har bokat en tid")
+
+
+class MyClinic(models.Model):
+    """One reason a clinic is among the resident's clinics; a clinic may have several. APPROVED is
+    the clinic's decision (its local administrator's): it admits the resident outside the clinic's
+    service area, and only the clinic takes it back."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="my_clinics")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="resident_links")
+    kind = models.CharField(max_length=16, choices=MyClinicKind.choices)
+    decided_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "unit", "kind"], name="myclinic_unique"),
+            models.CheckConstraint(condition=Q(kind__in=MyClinicKind.values), name="myclinic_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["unit", "kind"], name="myclinic_unit_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}:{self.unit_id}:{self.kind}"
 
 
 class CaseStatus(models.TextChoices):
@@ -124,7 +177,11 @@ class Case(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["resident", "-last_activity"], name="case_resident_activity"),
+            # The resident's inbox and its "Arkiverade" view (lists.resident_inbox_page).
+            models.Index(
+                fields=["resident", "archived_by_resident", "-last_activity"],
+                name="case_resident_archive_activity",
+            ),
             models.Index(fields=["unit", "status", "-last_activity"], name="case_unit_status_activity"),
             models.Index(fields=["handler", "status", "-last_activity"], name="case_handler_status_activity"),
         ]

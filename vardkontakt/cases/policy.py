@@ -1,22 +1,48 @@
 """Who may see and do what with a case: DESIGN.md §2, in one place.
 
 A case can be read only by the resident it concerns (or a guardian acting for a child under 13, via
-identity.access.acting_resident), the clinic's case receivers, and the case handler it is assigned to
+identity.access.acting_resident, except at a unit where a unit manager has blocked that guardian),
+the clinic's case receivers, and the case handler it is assigned to
 or who answered it, while they hold that role at the clinic. For anyone else the case does not exist:
 the same 404 as for a wrong id. Lists and detail pages use the same querysets."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus
-from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseType
+from vardkontakt.directory.models import Unit
+from vardkontakt.identity.models import GuardianBlock, Resident, Staff, User
+from vardkontakt.identity.policy import can_act_for
 from vardkontakt.roles.models import Role
 from vardkontakt.roles.policy import has_role, units_where
 
 
-def cases_of_resident(resident: Resident) -> QuerySet[Case]:
-    return Case.objects.filter(resident=resident)
+def cases_of_resident(resident: Resident, *, by: User | None = None) -> QuerySet[Case]:
+    """The cases of ``resident`` that ``by`` may see: all of them when ``by`` is the resident (or not
+    given: the resident's own session); for a guardian acting for a child under 13, the child's cases
+    except at the units where a unit manager has blocked that guardian; for anyone else, none."""
+    cases = Case.objects.filter(resident=resident)
+    if by is None or by.pk == resident.user_id:
+        return cases
+    guardian = Resident.objects.filter(user_id=by.pk).first()
+    if guardian is None or not can_act_for(guardian, resident):
+        return cases.none()
+    blocks = GuardianBlock.objects.in_force().filter(guardian=guardian, child=resident)
+    return cases.exclude(Exists(blocks.filter(Q(unit__isnull=True) | Q(unit=OuterRef("unit")))))
+
+
+def guardian_blocked_at(by: User, resident: Resident, unit: Unit) -> bool:
+    """Is ``by`` a guardian blocked from acting for ``resident`` at ``unit`` (or at every unit)?"""
+    if by.pk == resident.user_id:
+        return False
+    return (
+        GuardianBlock.objects.in_force()
+        .filter(guardian__user_id=by.pk, child=resident)
+        .filter(Q(unit__isnull=True) | Q(unit=unit))
+        .exists()
+    )
 
 
 def cases_visible_to_staff(staff: Staff) -> QuerySet[Case]:
@@ -74,3 +100,32 @@ def handlers_at(case: Case) -> QuerySet[Staff]:
 
 def resident_may_reply(case: Case) -> bool:
     return case.resident_may_reply and case.status != CaseStatus.CLOSED
+
+
+# --- Clinic settings: case types and residents approved for contact (LOCAL_ADMIN) --------------------
+
+
+def units_for_case_settings(staff: Staff) -> QuerySet[Unit]:
+    """The clinics whose case types and approved residents ``staff`` manages: where they are LOCAL_ADMIN."""
+    return units_where(staff, Role.LOCAL_ADMIN)
+
+
+def can_manage_case_settings(staff: Staff, unit: Unit) -> bool:
+    return has_role(staff, Role.LOCAL_ADMIN, unit=unit)
+
+
+def local_case_types_visible_to(staff: Staff) -> QuerySet[CaseType]:
+    """Local case types ``staff`` may edit: those of the clinics where they are LOCAL_ADMIN."""
+    return CaseType.objects.filter(unit__in=units_for_case_settings(staff).values("id"))
+
+
+def case_types_for(unit: Unit, resident: Resident) -> QuerySet[CaseType]:
+    """The types ``resident`` may choose at ``unit``: active there, not the reverse flow's, and, if
+    restricted, handed to this resident until today or later."""
+    handed = Q(grants__resident=resident, grants__until__gte=timezone.localdate())
+    return (
+        CaseType.objects.filter(units__unit=unit, units__active=True, outbound=False)
+        .filter(Q(restricted=False) | handed)
+        .distinct()
+        .order_by("name")
+    )

@@ -1,10 +1,17 @@
 from django.urls import URLPattern, path
 
-from vardkontakt.cases import views_bulk, views_staff
+from vardkontakt.cases import views_blocks, views_bulk, views_staff, views_types
 
 app_name = "staff_cases"
 
 urlpatterns: list[URLPattern] = [
+    # Clinic settings (views_types.py, LOCAL_ADMIN; views_blocks.py, UNIT_MANAGER), before the case id.
+    path("installningar/arendetyper/", views_types.types, name="types"),
+    path("installningar/arendetyper/ny/", views_types.type_new, name="type_new"),
+    path("installningar/arendetyper/<str:type_id>/", views_types.type_edit, name="type_edit"),
+    path("installningar/arendetyper/<str:type_id>/invanare/", views_types.type_grants, name="type_grants"),
+    path("installningar/godkanda-invanare/", views_types.approved_residents, name="approved_residents"),
+    path("installningar/blockeringar/", views_blocks.guardian_blocks, name="guardian_blocks"),
     path("", views_staff.inbox, name="inbox"),
     path("mina/", views_staff.mine, name="mine"),
     # A str, not a uuid converter: a malformed id reaches the view and gets the same 404 page.

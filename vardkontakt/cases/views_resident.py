@@ -21,6 +21,7 @@ from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.forms import CaseForm, ReplyForm, add_action_error
 from vardkontakt.cases.lists import resident_inbox_page
 from vardkontakt.cases.models import Attachment, AuthorKind, Case, CaseStatus, CaseType
+from vardkontakt.cases.views_clinics import ARCHIVE_VIEW
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
 from vardkontakt.ids import first_by_id
@@ -28,6 +29,7 @@ from vardkontakt.ids import first_by_id
 UNIT_PARAM = "mottagning"
 TYPE_PARAM = "typ"
 CURSOR_PARAM = "efter"
+VIEW_PARAM = "visa"
 
 # The steps of the tracker, in order (the values of CaseStatus).
 STEPS = [CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED]
@@ -46,13 +48,24 @@ def _acting_context(request: HttpRequest) -> dict[str, Any]:
 def inbox(request: HttpRequest) -> HttpResponse:
     acting = acting_resident(request)
     after = request.GET.get(CURSOR_PARAM, "")
-    cases, next_cursor = resident_inbox_page(acting, after)
+    archived = request.GET.get(VIEW_PARAM) == ARCHIVE_VIEW
+    view = {VIEW_PARAM: ARCHIVE_VIEW} if archived else {}
+    cases, next_cursor = resident_inbox_page(
+        acting,
+        after,
+        by=request.user,  # type: ignore[arg-type]
+        archived=archived,
+    )
     context = {
         **_acting_context(request),
         "cases": cases,
-        "next_url": f"?{urlencode({CURSOR_PARAM: next_cursor})}" if next_cursor else "",
-        "first_url": reverse("cases:inbox") if after else "",
+        "next_url": f"?{urlencode({**view, CURSOR_PARAM: next_cursor})}" if next_cursor else "",
+        "first_url": (f"{reverse('cases:inbox')}?{urlencode(view)}" if view else reverse("cases:inbox"))
+        if after
+        else "",
         "today": timezone.localdate(),
+        "archived": archived,
+        "archive_url": f"{reverse('cases:inbox')}?{urlencode({VIEW_PARAM: ARCHIVE_VIEW})}",
     }
     return render(request, "cases/resident_inbox.html", context)
 
@@ -71,7 +84,6 @@ def new_case(request: HttpRequest) -> HttpResponse:
     as UUIDs in the query string."""
     resident = acting_resident(request)
     context = _acting_context(request)
-    open_units = actions.units_open_to(resident)
     unit_param = request.GET.get(UNIT_PARAM, "")
     unit = first_by_id(Unit.objects.all(), unit_param) if unit_param else None
     if unit is None:
@@ -79,25 +91,25 @@ def new_case(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "cases/resident_new_unit.html",
-            {**context, "units": open_units, "error": error, "unit_param": UNIT_PARAM},
+            {**context, "units": actions.units_open_to(resident), "error": error, "unit_param": UNIT_PARAM},
         )
     type_param = request.GET.get(TYPE_PARAM, "")
     case_type = first_by_id(CaseType.objects.all(), type_param) if type_param else None
     if request.method == "GET":
         # A link to a clinic or a type the resident cannot use: say so before they write anything.
         # (send_case checks again, including the clinic's service area.)
-        if not open_units.filter(pk=unit.pk).exists():
+        if not actions.admits(unit, resident):
             return render(
                 request,
                 "cases/resident_new_unit.html",
                 {
                     **context,
-                    "units": open_units,
+                    "units": actions.units_open_to(resident),
                     "error": _("Du kan inte skicka ärenden till den här mottagningen."),
                     "unit_param": UNIT_PARAM,
                 },
             )
-        types = actions.case_types_at(unit)
+        types = policy.case_types_for(unit, resident)
         if case_type is None or not types.filter(pk=case_type.pk).exists():
             error = ""
             if type_param:
@@ -175,7 +187,9 @@ def _render_case_form(
 
 
 def _case_or_404(request: HttpRequest, case_id: str) -> Case:
-    cases = policy.cases_of_resident(acting_resident(request)).select_related("unit", "case_type", "resident")
+    cases = policy.cases_of_resident(acting_resident(request), by=request.user).select_related(  # type: ignore[arg-type]
+        "unit", "case_type", "resident"
+    )
     case = first_by_id(cases, case_id)
     if case is None:
         raise Http404

@@ -182,6 +182,7 @@ def _render_case(
                         "body": data.get("svar-body", ""),
                         "signature": data.get("svar-signature", initial["signature"]),
                         "close": bool(data.get("svar-close")),
+                        "option": data.get("svar-option", ""),
                     }
                 )
             else:
@@ -198,6 +199,7 @@ def _render_case(
             "may_interim": policy.can_send_interim(staff, case),
             "handlers": handlers,
             "replies": replies,
+            "answer_options": [str(text) for text in (case.case_type.answer_options or [])],
             "distribute_form": distribute_form or DistributeForm(),
             "answer_form": answer_form,
             "close_form": close_form or CloseForm(),
@@ -251,6 +253,7 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
                     signature=answer.cleaned_data["signature"],
                     close=answer.cleaned_data["close"],
                     files=answer.cleaned_data["attachments"],
+                    option=answer.cleaned_data["option"],
                 )
             except ValidationError as error:
                 add_action_error(answer, error)

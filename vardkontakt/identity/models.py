@@ -107,7 +107,13 @@ class Resident(models.Model):
         return f"{self.given_name} {self.family_name}"
 
     def age_on(self, day: date) -> int:
-        return pnr.Personnummer(self.personnummer, self.birth_date, self.is_coordination_number).age_on(day)
+        """Age in whole years (from the birth date: the personnummer stays sealed)."""
+        return pnr.age_on(self.birth_date, day)
+
+    @property
+    def legal_sex(self) -> str:
+        """Legal sex, "M" or "F", from the personnummer (unseals it)."""
+        return pnr.Personnummer(self.personnummer, self.birth_date, self.is_coordination_number).legal_sex
 
     @property
     def region_code(self) -> str:
@@ -153,3 +159,53 @@ class Guardianship(models.Model):
 
     def __str__(self) -> str:
         return f"Guardianship {self.pk}"
+
+
+class GuardianBlockQuerySet(models.QuerySet["GuardianBlock"]):
+    def in_force(self, on: date | None = None) -> GuardianBlockQuerySet:
+        """Blocks that hold on ``on`` (today): begun, not past their last day, not lifted."""
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on, lifted_at__isnull=True).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=on)
+        )
+
+
+class GuardianBlock(models.Model):
+    """Blocking of a guardian (blockering av vårdnadshavare): the unit manager decides that a guardian
+    may not act for the child at one unit, or at every unit. Lifting a block keeps the row."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    guardian = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    child = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="guardian_blocks")
+    # Where the block holds: one unit, or every unit when empty.
+    unit = models.ForeignKey(
+        "directory.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The unit whose manager decided it (and whose managers may lift it).
+    decided_at = models.ForeignKey("directory.Unit", on_delete=models.PROTECT, related_name="guardian_blocks")
+    decided_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+")
+    reason_sealed = models.BinaryField()
+    reason = EncryptedText("reason_sealed")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)  # the last day it holds; open-ended if empty
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(Staff, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = GuardianBlockQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["guardian", "child"], name="guardianblock_guardian_child")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="guardianblock_period_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(guardian=models.F("child")), name="guardianblock_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"GuardianBlock {self.pk}"

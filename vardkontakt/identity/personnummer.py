@@ -47,15 +47,25 @@ class Personnummer:
         return f"{self.digits[:8]}-{self.digits[8:]}"
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_on(self.birth_date, day)
+
+    @property
+    def legal_sex(self) -> str:
+        """Legal sex, "M" or "F": the second-to-last digit is odd for a man, even for a woman."""
+        return "M" if int(self.digits[10]) % 2 else "F"
 
     @property
     def masked(self) -> str:
         """For screens that must show which person without the whole number: ``YYYYMMDD-****``."""
         return f"{self.digits[:8]}-****"
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
 
 
 def parse(value: str, *, today: date | None = None) -> Personnummer:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from vardkontakt.identity.models import GUARDIAN_PROXY_AGE_LIMIT, Resident
+from vardkontakt.identity.models import GUARDIAN_PROXY_AGE_LIMIT, GuardianBlock, Resident, Staff
+
+if TYPE_CHECKING:
+    from vardkontakt.directory.models import Unit
 
 
 def proxy_children(guardian: Resident) -> QuerySet[Resident]:
@@ -22,3 +27,23 @@ def proxy_children(guardian: Resident) -> QuerySet[Resident]:
 
 def can_act_for(guardian: Resident, child: Resident) -> bool:
     return proxy_children(guardian).filter(pk=child.pk).exists()
+
+
+def can_decide_guardian_blocks(staff: Staff, unit: Unit) -> bool:
+    """The unit manager (verksamhetschef) of ``unit`` blocks and unblocks guardians there."""
+    from vardkontakt.roles.models import Role  # roles depends on identity
+    from vardkontakt.roles.policy import has_role
+
+    return has_role(staff, Role.UNIT_MANAGER, unit=unit)
+
+
+def units_deciding_guardian_blocks(staff: Staff) -> QuerySet[Unit]:
+    from vardkontakt.roles.models import Role
+    from vardkontakt.roles.policy import units_where
+
+    return units_where(staff, Role.UNIT_MANAGER)
+
+
+def guardian_blocks_visible_to(staff: Staff) -> QuerySet[GuardianBlock]:
+    """The blocks decided at the units where ``staff`` is unit manager."""
+    return GuardianBlock.objects.filter(decided_at__in=units_deciding_guardian_blocks(staff).values("id"))

@@ -40,3 +40,15 @@ def update_from_register(record: PersonRecord) -> Resident:
     for child in children:
         Guardianship.objects.get_or_create(guardian=resident, child=child)
     return resident
+
+
+def resident_by_personnummer(value: str) -> Resident | None:
+    """The resident with this personnummer: known here, or fetched from the population register (and
+    kept). None if the register does not know them. Raises ``ValidationError`` for a malformed number.
+    Call inside a transaction."""
+    number = pnr.parse(value)
+    known = Resident.objects.filter(pnr_index=Resident.index_for(number.digits)).first()
+    if known is not None:
+        return known
+    record = population_register().lookup(number.digits)
+    return None if record is None else update_from_register(record)

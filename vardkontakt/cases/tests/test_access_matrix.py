@@ -33,12 +33,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 
 from vardkontakt.cases import actions, policy
 from vardkontakt.cases.models import Case, CaseStatus
 from vardkontakt.cases.tests.cases_world import World, acting, build_world, staff_read
 from vardkontakt.conftest import Demo
-from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.identity.models import GuardianBlock, Resident, Staff
 from vardkontakt.ids import first_by_id
 from vardkontakt.roles.actions import revoke_role
 from vardkontakt.roles.models import Role, RoleGrant
@@ -46,7 +47,9 @@ from vardkontakt.web import demo as demo_data
 
 COLUMNS = ("list", "read", "distribute", "interim", "answer", "close", "reply")
 
-# persona: a demo staff key, a demo resident key, or "guardian>child" (the guardian acting for the child).
+# persona: a demo staff key, a demo resident key, or "guardian>child" (the guardian acting for the child);
+# "guardian!>child": the same, with the unit manager's block of that guardian in force at Solna (the
+# child's case exists for the guardian nowhere there; the guardian's own case, as themself, still does).
 MATRIX = """
 persona       case    list read distribute interim answer close reply
 anna          anna    Y    Y    .          .       .      .     Y
@@ -55,6 +58,8 @@ anna>elsa     elsa    Y    Y    .          .       .      .     Y
 anna>elsa     anna    -    404  .          .       .      .     404
 anna          elsa    -    404  .          .       .      .     404
 anna>oskar    oskar   -    404  .          .       .      .     404
+anna!>elsa    elsa    -    404  .          .       .      .     404
+anna!>elsa    anna    Y    Y    .          .       .      .     Y
 oskar         oskar   Y    Y    .          .       .      .     Y
 maria         anna    Y    Y    Y          Y       403    Y     .
 maria         elsa    Y    Y    Y          Y       403    Y     .
@@ -112,18 +117,26 @@ def case_id(world: World, key: str) -> uuid.UUID:
 
 def resident_row(world: World, persona: str, ident: uuid.UUID) -> dict[str, str]:
     guardian_key, _, child_key = persona.partition(">")
-    me = world.resident(guardian_key)
-    who: Resident = acting(me, world.resident(child_key) if child_key else None)
+    blocked = guardian_key.endswith("!")
+    me = world.resident(guardian_key.rstrip("!"))
+    child = world.resident(child_key) if child_key else None
+    if blocked and child is not None:
+        block_guardian_at_solna(world, me, child)
+    # The guardian's own case is read as themself (the block is about proxy access only).
+    case = Case.objects.filter(pk=ident).first()
+    if blocked and case is not None and case.resident == me:
+        child = None
+    who: Resident = acting(me, child)
 
     def read() -> None:
-        if first_by_id(policy.cases_of_resident(who), ident) is None:
+        if first_by_id(policy.cases_of_resident(who, by=me.user), ident) is None:
             raise Http404
 
     def reply() -> None:
         actions.reply_as_resident(user=me.user, resident=who, case_id=ident, body="Tack för svaret.")
 
     return {
-        "list": "Y" if policy.cases_of_resident(who).filter(pk=ident).exists() else "-",
+        "list": "Y" if policy.cases_of_resident(who, by=me.user).filter(pk=ident).exists() else "-",
         "read": outcome(read),
         "distribute": ".",
         "interim": ".",
@@ -131,6 +144,20 @@ def resident_row(world: World, persona: str, ident: uuid.UUID) -> dict[str, str]
         "close": ".",
         "reply": outcome(reply),
     }
+
+
+def block_guardian_at_solna(world: World, guardian: Resident, child: Resident) -> GuardianBlock:
+    block = GuardianBlock(
+        guardian=guardian,
+        child=child,
+        unit=world.demo.unit("solna"),
+        decided_at=world.demo.unit("solna"),
+        decided_by=world.member("vera"),
+        valid_from=timezone.localdate(),
+    )
+    block.reason = "Beslut enligt journal."
+    block.save()
+    return block
 
 
 def staff_row(world: World, staff: Staff, ident: uuid.UUID) -> dict[str, str]:

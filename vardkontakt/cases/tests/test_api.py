@@ -507,13 +507,21 @@ OPERATIONS = {
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases/units"),
     ("get", "/api/v1/cases/units/{unit_id}/case-types"),
+    ("get", "/api/v1/cases/my-clinics"),
+    ("post", "/api/v1/cases/my-clinics"),
+    ("delete", "/api/v1/cases/my-clinics/{unit_id}"),
     ("get", "/api/v1/cases/{case_id}"),
     ("post", "/api/v1/cases/{case_id}/messages"),
+    ("post", "/api/v1/cases/{case_id}/messages/with-files"),
+    ("post", "/api/v1/cases/{case_id}/archive"),
+    ("get", "/api/v1/cases/{case_id}/attachments/{attachment_id}"),
     ("get", "/api/v1/cases/staff/inbox"),
     ("get", "/api/v1/cases/staff/mine"),
     ("get", "/api/v1/cases/staff/{case_id}"),
     ("post", "/api/v1/cases/staff/{case_id}/distribute"),
     ("post", "/api/v1/cases/staff/{case_id}/answer"),
+    ("post", "/api/v1/cases/staff/{case_id}/answer/with-files"),
+    ("get", "/api/v1/cases/staff/{case_id}/attachments/{attachment_id}"),
     ("post", "/api/v1/cases/staff/{case_id}/close"),
 }
 
@@ -542,7 +550,7 @@ def test_the_openapi_document_lists_the_case_endpoints(db: None) -> None:
         for operation in operations.values()
         for p in operation.get("parameters", [])
     }
-    assert parameters == {"case_id", "unit_id", "after", "unit", "tab", "number"}
+    assert parameters == {"case_id", "unit_id", "attachment_id", "after", "archived", "unit", "tab", "number"}
     schemas = json.dumps(document["components"]["schemas"]).lower()
     assert "personnummer" not in schemas and "pnr" not in schemas
 

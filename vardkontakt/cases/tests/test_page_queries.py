@@ -1,0 +1,79 @@
+"""The benchmarked pages (bench/) ask a fixed number of queries, however many rows or messages they
+show (no query per row), and read the member's grants once per request."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from vardkontakt.cases import actions
+from vardkontakt.cases.models import Case
+from vardkontakt.cases.tests import resident_helpers
+from vardkontakt.cases.tests.staff_helpers import page, send
+from vardkontakt.conftest import Demo, log_in_resident, log_in_staff
+
+
+def _queries(client: Client, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _grant_reads(queries: list[str]) -> int:
+    return sum(1 for sql in queries if 'FROM "roles_rolegrant"' in sql.split("WHERE")[0])
+
+
+def _distribute_and_answer(demo: Demo, case: Case) -> None:
+    maria, hans = demo.member("maria"), demo.member("hans")
+    actions.distribute_case(staff=maria, case_id=case.pk, handler_id=hans.pk, interim="Vi återkommer.")
+    actions.answer_case(staff=hans, case_id=case.pk, body="Svar")
+
+
+def test_the_clinic_inbox_asks_as_many_queries_for_one_case_as_for_many(demo: Demo) -> None:
+    client = log_in_staff(Client(), demo.member("maria"))
+    send(demo)
+    inbox = reverse("staff_cases:inbox")
+    one = _queries(client, inbox)
+    for n in range(5):
+        send(demo, resident="lars" if n % 2 else "anna")
+    many = _queries(client, inbox)
+    assert len(many) == len(one)
+    assert _grant_reads(many) == 1
+    # The same for a tab whose rows have a handler.
+    for n in range(3):
+        _distribute_and_answer(demo, send(demo, subject=f"Ärende {n}"))
+    assert len(_queries(client, f"{inbox}?flik=besvarade")) == len(one)
+
+
+def test_the_resident_inbox_asks_as_many_queries_for_one_case_as_for_many(demo: Demo) -> None:
+    anna, solna = demo.resident("anna"), demo.unit("solna")
+    client = log_in_resident(Client(), anna)
+    inbox = reverse("cases:inbox")
+    resident_helpers.send(anna, solna)
+    one = _queries(client, inbox)
+    for n in range(5):
+        case = resident_helpers.send(anna, solna, subject=f"Fråga {n}")
+        if n % 2:  # some with unread messages from the clinic
+            _distribute_and_answer(demo, case)
+    many = _queries(client, inbox)
+    assert len(many) == len(one)
+    assert _grant_reads(many) == 0
+
+
+def test_the_case_page_asks_as_many_queries_for_one_message_as_for_many(demo: Demo) -> None:
+    client = log_in_staff(Client(), demo.member("maria"))
+    short, long = send(demo), send(demo)
+    _distribute_and_answer(demo, long)
+    anna = demo.resident("anna")
+    for n in range(3):
+        actions.reply_as_resident(user=anna.user, resident=anna, case_id=long.pk, body=f"Tillägg {n}")
+    one, many = _queries(client, page(short)), _queries(client, page(long))
+    assert long.messages.count() >= 5 and short.messages.count() == 1
+    assert len(many) == len(one)
+    # Each read writes its access-log row; the grants are read once.
+    assert sum(1 for sql in one if sql.startswith('INSERT INTO "audit_accesslogentry"')) == 1
+    assert sum(1 for sql in many if sql.startswith('INSERT INTO "audit_accesslogentry"')) == 1
+    assert _grant_reads(one) == 1 and _grant_reads(many) == 1
