@@ -335,6 +335,7 @@ def seed_units(conn: psycopg.Connection, n_units: int, case_types: list[uuid.UUI
                 "Mån-fre 8-17",
                 "",
                 "[]",
+                "",
                 provider_id,
                 region_id,
             )
@@ -363,7 +364,7 @@ def seed_units(conn: psycopg.Connection, n_units: int, case_types: list[uuid.UUI
         cur,
         "directory_unit",
         "id,hsa_id,name,care_type,status,street_address,postal_code,city,municipality_code,phone,opening_hours,"
-        "description,service_area_municipalities,provider_id,region_id",
+        "description,service_area_municipalities,service_area_sex,provider_id,region_id",
         units,
     )
     _copy(cur, "directory_uniteservice", "service,active,unit_id", services)

@@ -15,4 +15,5 @@ class EIdBackend:
         return None
 
     def get_user(self, user_id: Any) -> User | None:
-        return User.objects.filter(pk=user_id, is_active=True).first()
+        # The resident or staff row comes in the same query: every logged-in page asks for it.
+        return User.objects.select_related("resident", "staff").filter(pk=user_id, is_active=True).first()

@@ -24,10 +24,14 @@ class SessionRealmMiddleware:
     """Ends a logged-in session that has been idle too long or has lived too long, or has no realm.
 
     Also flushes what is left of a session whose user can no longer be loaded (deactivated, say), so
-    that nothing of it comes back if the user is activated again."""
+    that nothing of it comes back if the user is activated again. The rest of the request runs in
+    roles.policy.grants_read_once: a member's grants in force are read once per request."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from vardkontakt.roles.policy import grants_read_once  # roles depends on identity
+
         self.get_response = get_response
+        self.grants_read_once = grants_read_once
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
@@ -50,7 +54,9 @@ class SessionRealmMiddleware:
             touch(request, now)
         elif request.session.get(REALM_KEY) is not None:
             end_session(request)
-        return self.get_response(request)
+        # The member's grants in force are read once for the whole request (roles.policy).
+        with self.grants_read_once():
+            return self.get_response(request)
 
 
 def _redirect_with_message(request: HttpRequest, url: str, text: str) -> HttpResponse:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from vardkontakt.directory.models import Region, Unit
 from vardkontakt.identity.models import Staff, User
@@ -33,19 +40,71 @@ def grants_in_force(staff: Staff) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.in_force().filter(staff=staff)
 
 
+# --- The grants in force, read once per request ---------------------------------------------------
+# Inside a request (identity.middleware opens the scope) a member's grants in force are read from the
+# database once, at the first role check, as (role, unit id, region id); the other checks of that
+# request (the staff gate, the lists, the case page's actions) answer from them. Every request reads
+# them afresh, so a revoked role or a reassigned case takes effect on the next request; a grant
+# written during the request (post_save/post_delete below) empties the memo, so the request's own
+# later checks see it too. Outside a request (tasks, commands, direct calls) every check asks the
+# database.
+Held = frozenset[tuple[str, Any, Any]]
+_grants_this_request: ContextVar[dict[Any, Held] | None] = ContextVar("vk_grants_this_request", default=None)
+
+
+@contextmanager
+def grants_read_once() -> Iterator[None]:
+    """The scope of one request, within which each member's grants in force are read once."""
+    token = _grants_this_request.set({})
+    try:
+        yield
+    finally:
+        _grants_this_request.reset(token)
+
+
+def _held(staff: Staff) -> Held | None:
+    """The member's grants in force as read in this request, or None outside a request."""
+    memo = _grants_this_request.get()
+    if memo is None:
+        return None
+    if staff.pk not in memo:
+        memo[staff.pk] = frozenset(grants_in_force(staff).values_list("role", "unit_id", "region_id"))
+    return memo[staff.pk]
+
+
+def _forget_grants_read(**_kwargs: object) -> None:
+    memo = _grants_this_request.get()
+    if memo:
+        memo.clear()
+
+
+post_save.connect(_forget_grants_read, sender=RoleGrant, dispatch_uid="roles.forget_grants_read.save")
+post_delete.connect(_forget_grants_read, sender=RoleGrant, dispatch_uid="roles.forget_grants_read.delete")
+
+
 def has_role(
     staff: Staff | None, role: str, *, unit: Unit | None = None, region: Region | None = None
 ) -> bool:
     if staff is None:
         return False
-    grants = grants_in_force(staff).filter(role=role)
+    # (unit id, region id) of a grant of ``role`` there: by the scope constraint of RoleGrant a unit
+    # role has no region, a region role no unit, a platform role neither.
+    scope: tuple[Any, Any] = (None, None)
     if role in UNIT_ROLES:
         if unit is None:
             raise ValueError(f"{role} is held at a unit: name the unit")
-        grants = grants.filter(unit=unit)
+        scope = (unit.pk, None)
     elif role in REGION_ROLES:
         if region is None:
             raise ValueError(f"{role} is held in a region: name the region")
+        scope = (None, region.pk)
+    held = _held(staff)
+    if held is not None:
+        return (role, *scope) in held
+    grants = grants_in_force(staff).filter(role=role)
+    if role in UNIT_ROLES:
+        grants = grants.filter(unit=unit)
+    elif role in REGION_ROLES:
         grants = grants.filter(region=region)
     return grants.exists()
 
@@ -54,11 +113,19 @@ def units_where(staff: Staff | None, role: str) -> QuerySet[Unit]:
     """The units at which ``staff`` holds ``role`` now."""
     if staff is None:
         return Unit.objects.none()
+    held = _held(staff)
+    if held is not None:
+        return Unit.objects.filter(
+            pk__in=[unit for r, unit, _region in held if r == role and unit is not None]
+        )
     return Unit.objects.filter(grants__in=grants_in_force(staff).filter(role=role)).distinct()
 
 
 def has_any_role(staff: Staff | None) -> bool:
-    return staff is not None and grants_in_force(staff).exists()
+    if staff is None:
+        return False
+    held = _held(staff)
+    return bool(held) if held is not None else grants_in_force(staff).exists()
 
 
 def can_grant(
@@ -76,7 +143,7 @@ def can_grant(
     for granting_role, grantable in _GRANTABLE_AT_UNIT.items():
         if role in grantable and has_role(actor, granting_role, unit=unit):
             return True
-    if role in _REGION_ADMIN_GRANTS_AT_UNIT and _is_region_admin_of(actor, unit):
+    if role in _REGION_ADMIN_GRANTS_AT_UNIT and is_region_admin_of(actor, unit):
         return role != Role.LOCAL_ADMIN or not _has_local_admin(unit)
     return False
 
@@ -91,11 +158,11 @@ def can_revoke(actor: Staff | None, grant: RoleGrant) -> bool:
         and grant.role in _REGION_ADMIN_GRANTS_AT_UNIT
         and grant.unit is not None
         and grant.region is None
-        and _is_region_admin_of(actor, grant.unit)
+        and is_region_admin_of(actor, grant.unit)
     )
 
 
-def _is_region_admin_of(actor: Staff, unit: Unit) -> bool:
+def is_region_admin_of(actor: Staff | None, unit: Unit) -> bool:
     return has_role(actor, Role.REGION_ADMIN, region=unit.region)
 
 
@@ -114,3 +181,43 @@ def grants_visible_to(actor: Staff | None) -> QuerySet[RoleGrant]:
         | RoleGrant.objects.filter(region__in=region_ids)
         | RoleGrant.objects.filter(unit__region__in=region_ids)
     )
+
+
+def grantable_roles(actor: Staff | None, unit: Unit) -> list[str]:
+    """The clinic roles ``actor`` may grant (and revoke) at ``unit``, in the order of ``Role``."""
+    return [role for role in Role.values if role in UNIT_ROLES and can_grant(actor, role, unit=unit)]
+
+
+def can_administer_roles(actor: Staff | None, unit: Unit) -> bool:
+    """May ``actor`` open the unit's role administration: list its grants, grant and revoke?"""
+    return bool(grantable_roles(actor, unit))
+
+
+def can_edit_unit_settings(actor: Staff | None, unit: Unit) -> bool:
+    """The clinic's settings (contact-card text, service area, staff notification defaults) are its
+    local administrators' to change (DESIGN.md §1)."""
+    return has_role(actor, Role.LOCAL_ADMIN, unit=unit)
+
+
+def administered_units(actor: Staff | None) -> QuerySet[Unit]:
+    """The units whose settings hub ``actor`` sees: where they are local or access administrator."""
+    return (units_where(actor, Role.LOCAL_ADMIN) | units_where(actor, Role.ACCESS_ADMIN)).order_by("name")
+
+
+def local_admins_left(unit: Unit, *, without: RoleGrant, at: datetime | None = None) -> int:
+    """How many people would hold LOCAL_ADMIN at ``unit`` at ``at`` (now by default) if ``without``
+    were not in force then: for the "fewer than two local administrators" warning."""
+    return (
+        RoleGrant.objects.in_force(at)
+        .filter(role=Role.LOCAL_ADMIN, unit=unit)
+        .exclude(pk=without.pk)
+        .values("staff_id")
+        .distinct()
+        .count()
+    )
+
+
+def may_remove_last_local_admin(actor: Staff | None, unit: Unit) -> bool:
+    """Only the region may leave a unit without a local administrator (DESIGN.md §1: it appoints the
+    first one, and takes the last one away at a deactivation or when they have left)."""
+    return actor is not None and is_region_admin_of(actor, unit)
