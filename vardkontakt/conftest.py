@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from vardkontakt.directory.models import Region, Unit
+from vardkontakt.directory.models import CareProvider, Region, Unit, UnitStatus
 from vardkontakt.identity.actions import record_consent
-from vardkontakt.identity.models import Resident, Staff, User
+from vardkontakt.identity.models import Resident, Staff, User, UserKind
 from vardkontakt.identity.session import AUTH_AT_KEY, BACKEND, METHOD_KEY, REALM_KEY, SEEN_AT_KEY, Realm
+from vardkontakt.roles.actions import grant_role_by_operator
+from vardkontakt.roles.models import Role
 from vardkontakt.web import demo as demo_data
 
 
@@ -49,6 +51,46 @@ def demo(db: None) -> Demo:
         for spec in demo_data.STAFF
     }
     return Demo(region=Region.objects.get(code="01"), units=units, residents=residents, staff=staff)
+
+
+@dataclass
+class OtherRegion:
+    """Region Uppsala beside the demo region: one connected unit and its region administrator, Ulla,
+    for the "another region" rows of the access matrices."""
+
+    region: Region
+    unit: Unit
+    admin: Staff
+
+
+def make_staff(hsa_id: str, given: str, family: str = "Test", title: str = "") -> Staff:
+    """A member of staff with no role (yet)."""
+    return Staff.objects.create(
+        user=User.objects.create_user(UserKind.STAFF),
+        hsa_id=hsa_id,
+        given_name=given,
+        family_name=family,
+        title=title,
+    )
+
+
+@pytest.fixture
+def other_region(demo: Demo) -> OtherRegion:
+    uppsala = Region.objects.create(code="03", name="Region Uppsala", support_text="Uppsalas servicedesk")
+    provider = CareProvider.objects.create(
+        hsa_id="SE2321000024-0001", name="Region Uppsala", organisation_number="2321000024", region=uppsala
+    )
+    unit = Unit.objects.create(
+        hsa_id="SE2321000024-1001",
+        name="Vårdcentral Gränby",
+        provider=provider,
+        region=uppsala,
+        status=UnitStatus.ACTIVE,
+        municipality_code="0380",
+    )
+    ulla = make_staff("SE2321000024-U001", "Ulla", "Uppsala")
+    grant_role_by_operator(ulla, Role.REGION_ADMIN, region=uppsala)
+    return OtherRegion(region=uppsala, unit=unit, admin=ulla)
 
 
 def _start_session(client: Client, user: User, realm: Realm) -> Client:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from vardkontakt.env import database_from_url, env_bool, env_choice, env_int, env_list, env_str
+from vardkontakt.env import database_from_url, env_base_url, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VK_VAR_DIR", str(BASE_DIR / "var")))
@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "vardkontakt.roles",
     "vardkontakt.cases",
     "vardkontakt.notifications",
+    "vardkontakt.onboarding",
     "vardkontakt.web",
     "vardkontakt.api",
 ]
@@ -241,6 +242,9 @@ LOGGING = {
 
 # --- Region this installation serves ---------------------------------------------------------------
 VK_REGION_CODE = env_str("VK_REGION_CODE", "01")  # county code; 01 = Region Stockholm
+# Where residents reach the site, for links that leave it (the QR code of printed information).
+# Empty: the host of the request, which ALLOWED_HOSTS has checked.
+VK_PUBLIC_URL = env_base_url("VK_PUBLIC_URL")
 CSRF_FAILURE_VIEW = "vardkontakt.web.views.csrf_failure"
 
 # --- Attachments to case messages (cases/attachments.py) -------------------------------------------

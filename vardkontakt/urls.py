@@ -11,6 +11,11 @@ urlpatterns = [
     path("mina-sidor/arenden/", include("vardkontakt.cases.urls_resident")),
     path("vardpersonal/arenden/", include("vardkontakt.cases.urls_staff")),
     path("vardpersonal/aviseringar/", include("vardkontakt.notifications.urls")),
+    path("vardpersonal/logggranskning/", include("vardkontakt.audit.urls")),
+    path("vardpersonal/mottagning/", include("vardkontakt.directory.urls_settings")),
+    path("vardpersonal/behorigheter/", include("vardkontakt.roles.urls")),
+    path("vardpersonal/anslutning/", include("vardkontakt.onboarding.urls")),
+    path("anslutning/", include("vardkontakt.onboarding.urls_public")),
     path("api/", include("vardkontakt.api.urls")),
 ]
 

@@ -14,7 +14,7 @@ from vardkontakt.identity.access import (
 )
 from vardkontakt.identity.policy import proxy_children
 from vardkontakt.roles.models import Role
-from vardkontakt.roles.policy import grants_in_force, units_where
+from vardkontakt.roles.policy import administered_units, grants_in_force, units_where
 
 
 @require_safe
@@ -49,6 +49,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "grants": grants,
         "is_receiver": units_where(staff, Role.CASE_RECEIVER).exists(),
         "is_handler": units_where(staff, Role.CASE_HANDLER).exists(),
+        "is_log_reviewer": units_where(staff, Role.LOG_REVIEWER).exists(),
+        "is_admin": administered_units(staff).exists(),
     }
     return render(request, "web/staff_home.html", context)
 

@@ -5,55 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, null=True)),
-                ('reference', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(blank=True, null=True)),
+                ("reference", models.CharField(max_length=100)),
             ],
         ),
         migrations.AddField(
-            model_name='unit',
-            name='service_area_max_age',
+            model_name="unit",
+            name="service_area_max_age",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='unit',
-            name='service_area_min_age',
+            model_name="unit",
+            name="service_area_min_age",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='unit',
-            name='service_area_sex',
-            field=models.CharField(blank=True, choices=[('F', 'Kvinnor'), ('M', 'Män')], max_length=1),
+            model_name="unit",
+            name="service_area_sex",
+            field=models.CharField(blank=True, choices=[("F", "Kvinnor"), ("M", "Män")], max_length=1),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('service_area_sex__in', ['', 'F', 'M'])), name='unit_service_area_sex_valid'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("service_area_sex__in", ["", "F", "M"])),
+                name="unit_service_area_sex_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('service_area_min_age__isnull', True), ('service_area_max_age__isnull', True), ('service_area_min_age__lte', models.F('service_area_max_age')), _connector='OR'), name='unit_service_area_ages_ordered'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("service_area_min_age__isnull", True),
+                    ("service_area_max_age__isnull", True),
+                    ("service_area_min_age__lte", models.F("service_area_max_age")),
+                    _connector="OR",
+                ),
+                name="unit_service_area_ages_ordered",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements', to='directory.unit'),
+            model_name="agreement",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="agreements", to="directory.unit"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['unit', 'valid_from'], name='agreement_unit_from'),
+            model_name="agreement",
+            index=models.Index(fields=["unit", "valid_from"], name="agreement_unit_from"),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='agreement_period_valid'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True), ("valid_to__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="agreement_period_valid",
+            ),
         ),
     ]
