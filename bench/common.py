@@ -1,12 +1,16 @@
-"""What seed.py and load.py share: paths, the bench environment (production-like settings), the key ring."""
+"""What the bench scripts share: paths, the bench environment (production-like settings), the key ring,
+the load options, capturing the SQL the app sends."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -82,3 +86,29 @@ def manage(database_url: str, *args: str) -> None:
     subprocess.run(  # noqa: S603 - our own interpreter and manage.py
         [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=app_env(database_url), check=True
     )
+
+
+def add_load_options(parser: argparse.ArgumentParser, port: int) -> None:
+    """The options of a load run over HTTP (load.py, search.py): the server and the clients."""
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--max-requests", type=int, default=200_000, help="per scenario; a bound, not a target"
+    )
+
+
+@contextmanager
+def captured_sql(connection) -> Iterator[list[tuple[str, object]]]:
+    """The statements (SQL, parameters) ``connection`` sends inside the block, in order."""
+    sent: list[tuple[str, object]] = []
+
+    def capture(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        yield sent

@@ -32,7 +32,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DB, ROOT, VAR, app_env, manage, setup_django
+from common import DEFAULT_DB, ROOT, VAR, add_load_options, app_env, captured_sql, manage, setup_django
 from seed import synthetic_pnr, uid
 
 HOST = "127.0.0.1"
@@ -87,13 +87,7 @@ def prepare(database_url: str) -> dict:
 
     # The resident inbox's queries, as the app sends them (lists.resident_inbox_page: the page of
     # cases, then the unread counts of that page), for pgbench and EXPLAIN.
-    sent: list[tuple[str, object]] = []
-
-    def capture(execute, sql, params, many, context):
-        sent.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
+    with captured_sql(connection) as sent:
         rows, _cursor = resident_inbox_page(resident)
     resident_sqls = [connection.ops.compose_sql(sql, params) for sql, params in sent]
     staff_qs = filter_by_tab(policy.cases_visible_to_staff(receiver).filter(unit_id=unit_id), "nya")
@@ -319,15 +313,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", default=DEFAULT_DB)
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument(
-        "--max-requests", type=int, default=200_000, help="per scenario; a bound, not a target"
-    )
+    add_load_options(parser, port=8765)
     parser.add_argument("--only", default="", help="comma-separated scenario names")
     opts = parser.parse_args()
     if urlsplit(opts.database_url).hostname not in ("127.0.0.1", "localhost", "::1"):

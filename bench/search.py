@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, VAR, app_env, manage, setup_django
+from common import PYTHON, ROOT, VAR, add_load_options, app_env, captured_sql, manage, setup_django
 from load import Conn, run_scenario, start_server, stop_server
 
 HOST = "127.0.0.1"
@@ -227,13 +227,7 @@ def seed_units(database_url: str) -> dict:
         cursor.execute("ANALYZE")
         if connection.vendor == "postgresql":
             for label, text in (("exact", "vårdcentral solna"), ("compound", "mottagning lidingö")):
-                statements: list[tuple[str, object]] = []
-
-                def capture(execute, sql, params, many, context, statements=statements):
-                    statements.append((sql, params))
-                    return execute(sql, params, many, context)
-
-                with connection.execute_wrapper(capture):
+                with captured_sql(connection) as statements:
                     search_units(UnitQuery(text=text))
                 sql, params = next(s for s in statements if "directory_unit_search" in s[0])
                 cursor.execute("SET enable_seqscan = off")  # as the app runs it (search._index_plans)
@@ -345,15 +339,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL, on this machine (dropped and re-created)")
     parser.add_argument("--sqlite", help="an SQLite file to (re)create and search")
     parser.add_argument("--skip-seed", action="store_true", help="search what is there")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument(
-        "--max-requests", type=int, default=200_000, help="per scenario; a bound, not a target"
-    )
+    add_load_options(parser, port=8766)
     parser.add_argument("--only", default="", help="api, page or both (comma-separated)")
     opts = parser.parse_args()
     opts.scenarios = [s for s in (opts.only.split(",") if opts.only else ["api", "page"]) if s]

@@ -63,7 +63,8 @@ def _log_reading(
     """One access-log row per resident shown (or named by the filter); one without a resident when
     rows about no resident were shown."""
     subjects = sorted({str(ident) for ident in subject_ids if ident})
-    for subject_id in subjects:
+    residents: list[Resident | None] = [Resident(pk=uuid.UUID(subject_id)) for subject_id in subjects]
+    for subject in residents or ([None] if shown else []):
         record(
             actor=staff.user,
             acting_role=Role.LOG_REVIEWER,
@@ -71,16 +72,7 @@ def _log_reading(
             object_type=object_type,
             object_id=object_id,
             unit=unit,
-            subject=Resident(pk=uuid.UUID(subject_id)),
-        )
-    if not subjects and shown:
-        record(
-            actor=staff.user,
-            acting_role=Role.LOG_REVIEWER,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            unit=unit,
+            subject=subject,
         )
 
 
@@ -313,7 +305,7 @@ class Item:
         return self.conclusions[-1] if self.conclusions else None
 
 
-def _items(sample: LogReview, items: list[LogReviewItem]) -> list[Item]:
+def _items(items: list[LogReviewItem]) -> list[Item]:
     entries = AccessLogEntry.objects.in_bulk([i.entry_id for i in items])
     rows = {row.entry.pk: row for row in review.present(entries[i.entry_id] for i in items)}
     conclusions: dict[int, list[LogReviewConclusion]] = {}
@@ -337,21 +329,27 @@ def visible_review(staff: Staff, review_id: object, *, for_update: bool = False)
     return found
 
 
-@transaction.atomic
+def _read_sample(staff: Staff, review_id: object, action: str) -> tuple[LogReview, list[Item]]:
+    """A review with its sampled rows and their conclusions; the reading (``action``) is written to
+    the log in the same transaction."""
+    with transaction.atomic():
+        sample = visible_review(staff, review_id)
+        items = _items(list(sample.items.order_by("position")))
+        _log_reading(
+            staff,
+            sample.unit,
+            [i.row.entry.subject_id for i in items],
+            action=action,
+            object_type="LogReview",
+            object_id=sample.pk,
+            shown=bool(items),
+        )
+        return sample, items
+
+
 def read_review(staff: Staff, review_id: object) -> tuple[LogReview, list[Item]]:
     """A review with its sampled rows and their conclusions; the reading is written to the log."""
-    sample = visible_review(staff, review_id)
-    items = _items(sample, list(sample.items.order_by("position")))
-    _log_reading(
-        staff,
-        sample.unit,
-        [i.row.entry.subject_id for i in items],
-        action=READ,
-        object_type="LogReview",
-        object_id=sample.pk,
-        shown=bool(items),
-    )
-    return sample, items
+    return _read_sample(staff, review_id, READ)
 
 
 @transaction.atomic
@@ -361,7 +359,7 @@ def read_review_item(staff: Staff, review_id: object, position: int) -> tuple[Lo
     item = sample.items.filter(position=position).first()
     if item is None:
         raise Http404
-    (found,) = _items(sample, [item])
+    (found,) = _items([item])
     _log_reading(
         staff,
         sample.unit,
@@ -474,19 +472,7 @@ def close_review(*, staff: Staff, review_id: object, outcome: str, summary: str)
 def export_review(staff: Staff, review_id: object) -> tuple[LogReview, list[Item]]:
     """A review's sampled rows with their latest conclusions, for a CSV file; written to the log
     (one row per resident in it) in the same transaction as the read. At most 200 rows: no batches."""
-    with transaction.atomic():
-        sample = visible_review(staff, review_id)
-        items = _items(sample, list(sample.items.order_by("position")))
-        _log_reading(
-            staff,
-            sample.unit,
-            [i.row.entry.subject_id for i in items],
-            action=EXPORT,
-            object_type="LogReview",
-            object_id=sample.pk,
-            shown=bool(items),
-        )
-        return sample, items
+    return _read_sample(staff, review_id, EXPORT)
 
 
 def default_period() -> tuple[date, date]:

@@ -5,7 +5,7 @@ Nothing here checks access or writes the log: actions.py does both, and calls th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from vardkontakt.audit import policy
 from vardkontakt.audit.models import AccessLogEntry, LogFilter
 from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.ids import M
 from vardkontakt.roles.models import Role
 
 PAGE_SIZE = 25
@@ -64,7 +65,7 @@ def filter_resident(log_filter: LogFilter) -> Resident | None:
     return Resident.objects.filter(pnr_index=log_filter.pnr_index).first()
 
 
-# --- Keyset paging on (at, id), newest first ------------------------------------------------------
+# --- Keyset paging on (time, id), newest first ----------------------------------------------------
 
 
 def cursor_time(at: datetime) -> str:
@@ -80,33 +81,41 @@ def parse_cursor_time(micros: str) -> datetime | None:
         return None
 
 
-def _cursor(entry: AccessLogEntry) -> str:
-    return f"{cursor_time(entry.at)}.{entry.pk}"
+def entry_key(ident: str) -> int | None:
+    """An access-log row's id from a cursor, or None."""
+    return int(ident) if ident.isdigit() and len(ident) <= 19 else None
 
 
-def _after(value: str) -> tuple[datetime, int] | None:
+def _after(value: str, key: Callable[[str], object | None]) -> tuple[datetime, object] | None:
     micros, _sep, ident = value.partition(".")
     at = parse_cursor_time(micros)
-    if at is None or not ident.isdigit() or len(ident) > 19:
+    pk = key(ident)
+    if at is None or pk is None:
         return None
-    return at, int(ident)
+    return at, pk
 
 
 def page_newest_first(
-    entries: QuerySet[AccessLogEntry], after: str, size: int = PAGE_SIZE
-) -> tuple[list[AccessLogEntry], str | None]:
-    """One page of ``entries``, newest first, after the cursor; and the next cursor, if any. A
-    malformed cursor is answered like a malformed id: 404."""
+    rows: QuerySet[M],
+    after: str,
+    size: int = PAGE_SIZE,
+    *,
+    field: str = "at",
+    key: Callable[[str], object | None] = entry_key,
+) -> tuple[list[M], str | None]:
+    """One page of ``rows``, newest ``field`` first, after the cursor; and the next cursor, if any.
+    ``key`` reads the row id from a cursor. A malformed cursor is answered like a malformed id: 404."""
     if after:
-        position = _after(after)
+        position = _after(after, key)
         if position is None:
             raise Http404
-        at, key = position
-        entries = entries.filter(Q(at__lt=at) | Q(at=at, pk__lt=key))
-    rows = list(entries.order_by("-at", "-pk")[: size + 1])
-    if len(rows) > size:
-        return rows[:size], _cursor(rows[size - 1])
-    return rows, None
+        at, pk = position
+        rows = rows.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk}))
+    page = list(rows.order_by(f"-{field}", "-pk")[: size + 1])
+    if len(page) > size:
+        last = page[size - 1]
+        return page[:size], f"{cursor_time(getattr(last, field))}.{last.pk}"
+    return page, None
 
 
 # --- Rows as people read them -----------------------------------------------------------------------

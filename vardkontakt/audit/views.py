@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from vardkontakt.audit.models import LogFilter, LogReview, Verdict
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import logged_in_staff, recent_authentication_required, staff_required
 from vardkontakt.identity.models import Staff
+from vardkontakt.ids import parse_uuid
 
 REVIEWS_PAGE = 20
 
@@ -58,21 +58,7 @@ def _filter_form(log_filter: LogFilter | None, units: list[Unit]) -> FilterForm:
 def _reviews_page(staff: Staff, after: str) -> tuple[list[LogReview], str | None]:
     """The reviews of the reviewer's clinics, newest first, paged by keyset on (drawn_at, id)."""
     reviews = policy.reviews_visible_to(staff).select_related("unit", "drawn_by")
-    if after:
-        drawn_at, _sep, ident = after.partition("_")
-        key = review.parse_cursor_time(drawn_at)
-        try:
-            pk = uuid.UUID(ident)
-        except ValueError:
-            raise Http404 from None
-        if key is None:
-            raise Http404
-        reviews = reviews.filter(Q(drawn_at__lt=key) | Q(drawn_at=key, pk__lt=pk))
-    rows = list(reviews.order_by("-drawn_at", "-pk")[: REVIEWS_PAGE + 1])
-    if len(rows) > REVIEWS_PAGE:
-        last = rows[REVIEWS_PAGE - 1]
-        return rows[:REVIEWS_PAGE], f"{review.cursor_time(last.drawn_at)}_{last.pk}"
-    return rows, None
+    return review.page_newest_first(reviews, after, REVIEWS_PAGE, field="drawn_at", key=parse_uuid)
 
 
 def _render_start(
@@ -174,8 +160,7 @@ def sample(request: HttpRequest, filter_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Stickprovet är draget."))
             return HttpResponseRedirect(reverse("logreview:review", args=[drawn.pk]), status=303)
-    else:
-        actions.visible_filter(staff, filter_id)  # 404 for a filter that is not yours
+    # A filter that is not the reviewer's is answered 404 by the page's own read.
     return _render_filter(request, staff, filter_id, sample_form=form, status=400)
 
 

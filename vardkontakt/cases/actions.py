@@ -493,7 +493,7 @@ def archive_case(*, user: User, resident: Resident, case_id: object, archived: b
 
 
 def _bring_back(case: Case) -> None:
-    """A new message: the case leaves the resident's archive (saved by the caller's update)."""
+    """A new message from the clinic: the case leaves the resident's archive (written here at once)."""
     if case.archived_by_resident:
         Case.objects.filter(pk=case.pk).update(archived_by_resident=False)
         case.archived_by_resident = False

@@ -573,26 +573,33 @@ def get_my_case(request: HttpRequest, case_id: str) -> ResidentCaseOut:
     operation_id="resident_cases_reply",
 )
 def reply(request: HttpRequest, case_id: str, payload: ReplyIn) -> Status[ResidentMessageOut]:
-    with _answers_as_http():
+    return _reply(request, case_id, payload.body)
+
+
+def _reply(
+    request: HttpRequest, case_id: str, body: str, files: list[UploadedFile] | None = None
+) -> Status[ResidentMessageOut]:
+    """The JSON and the multipart reply: one action call; a refused file is answered under ``files``."""
+    with _answers_as_http(attachments="files"):
         message = actions.reply_as_resident(
             user=request.user,  # type: ignore[arg-type]
             resident=acting_resident(request),
             case_id=case_id,
-            body=payload.body,
+            body=body,
+            files=files,
         )
-    return Status(201, _sent(message))
-
-
-def _sent(message: Message) -> ResidentMessageOut:
-    return ResidentMessageOut(
-        id=message.pk,
-        from_clinic=False,
-        from_me=True,
-        interim=False,
-        body=message.body,
-        created_at=message.created_at,
-        read_at=None,
-        attachments=_files(message),
+    return Status(
+        201,
+        ResidentMessageOut(
+            id=message.pk,
+            from_clinic=False,
+            from_me=True,
+            interim=False,
+            body=message.body,
+            created_at=message.created_at,
+            read_at=None,
+            attachments=_files(message),
+        ),
     )
 
 
@@ -608,15 +615,7 @@ def reply_with_files(
 ) -> Status[ResidentMessageOut]:
     """As a reply, with files under ``files``: the same limits, type checks and virus scanning as the
     case page; one refused file refuses the whole reply."""
-    with _answers_as_http(attachments="files"):
-        message = actions.reply_as_resident(
-            user=request.user,  # type: ignore[arg-type]
-            resident=acting_resident(request),
-            case_id=case_id,
-            body=body,
-            files=files,
-        )
-    return Status(201, _sent(message))
+    return _reply(request, case_id, body, files)
 
 
 @router.post(
@@ -943,7 +942,14 @@ def distribute(request: HttpRequest, case_id: str, payload: DistributeIn) -> Cas
     operation_id="staff_cases_answer",
 )
 def answer(request: HttpRequest, case_id: str, payload: AnswerIn) -> CaseStateOut:
-    with _answers_as_http():
+    return _answer(request, case_id, payload)
+
+
+def _answer(
+    request: HttpRequest, case_id: str, payload: AnswerIn, files: list[UploadedFile] | None = None
+) -> CaseStateOut:
+    """The JSON and the multipart answer: one action call; a refused file is answered under ``files``."""
+    with _answers_as_http(attachments="files"):
         case = actions.answer_case(
             staff=logged_in_staff(request),
             case_id=case_id,
@@ -951,6 +957,7 @@ def answer(request: HttpRequest, case_id: str, payload: AnswerIn) -> CaseStateOu
             signature=payload.signature,
             close=payload.close,
             option=payload.option,
+            files=files,
         )
     return _state(case)
 
@@ -965,17 +972,7 @@ def answer(request: HttpRequest, case_id: str, payload: AnswerIn) -> CaseStateOu
 def answer_with_files(
     request: HttpRequest, case_id: str, payload: Form[AnswerIn], files: File[list[UploadedFile]]
 ) -> CaseStateOut:
-    with _answers_as_http(attachments="files"):
-        case = actions.answer_case(
-            staff=logged_in_staff(request),
-            case_id=case_id,
-            body=payload.body,
-            signature=payload.signature,
-            close=payload.close,
-            option=payload.option,
-            files=files,
-        )
-    return _state(case)
+    return _answer(request, case_id, payload, files)
 
 
 @staff_router.get(

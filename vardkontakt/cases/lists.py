@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -97,6 +97,15 @@ def chosen_unit(units: list[Unit], value: str) -> Unit:
         if unit.pk == wanted:
             return unit
     raise Http404
+
+
+UNIT_PARAM = "enhet"
+
+
+def unit_of_request(request: HttpRequest, units: list[Unit]) -> Unit:
+    """The clinic a settings page works on: ``unit`` of a POST, ``?enhet=`` of a GET (chosen_unit)."""
+    value = request.POST.get("unit", "") if request.method == "POST" else request.GET.get(UNIT_PARAM, "")
+    return chosen_unit(units, value)
 
 
 RESIDENT_PAGE_SIZE = 20

@@ -29,8 +29,12 @@ def cases_of_resident(resident: Resident, *, by: User | None = None) -> QuerySet
     guardian = Resident.objects.filter(user_id=by.pk).first()
     if guardian is None or not can_act_for(guardian, resident):
         return cases.none()
-    blocks = GuardianBlock.objects.in_force().filter(guardian=guardian, child=resident)
-    return cases.exclude(Exists(blocks.filter(Q(unit__isnull=True) | Q(unit=OuterRef("unit")))))
+    blocks = (
+        GuardianBlock.objects.in_force()
+        .holding_at(OuterRef("unit"))
+        .filter(guardian=guardian, child=resident)
+    )
+    return cases.exclude(Exists(blocks))
 
 
 def guardian_blocked_at(by: User, resident: Resident, unit: Unit) -> bool:
@@ -39,8 +43,8 @@ def guardian_blocked_at(by: User, resident: Resident, unit: Unit) -> bool:
         return False
     return (
         GuardianBlock.objects.in_force()
+        .holding_at(unit)
         .filter(guardian__user_id=by.pk, child=resident)
-        .filter(Q(unit__isnull=True) | Q(unit=unit))
         .exists()
     )
 
@@ -108,10 +112,6 @@ def resident_may_reply(case: Case) -> bool:
 def units_for_case_settings(staff: Staff) -> QuerySet[Unit]:
     """The clinics whose case types and approved residents ``staff`` manages: where they are LOCAL_ADMIN."""
     return units_where(staff, Role.LOCAL_ADMIN)
-
-
-def can_manage_case_settings(staff: Staff, unit: Unit) -> bool:
-    return has_role(staff, Role.LOCAL_ADMIN, unit=unit)
 
 
 def local_case_types_visible_to(staff: Staff) -> QuerySet[CaseType]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from vardkontakt.cases.forms_settings import GuardianBlockForm
 from vardkontakt.cases.forms_staff import add_action_error
-from vardkontakt.cases.lists import chosen_unit
+from vardkontakt.cases.lists import UNIT_PARAM, unit_of_request
 from vardkontakt.identity import actions as identity_actions
 from vardkontakt.identity.access import logged_in_staff, recent_authentication_required, staff_required
 from vardkontakt.identity.policy import guardian_blocks_visible_to, units_deciding_guardian_blocks
@@ -30,9 +30,8 @@ def guardian_blocks(request: HttpRequest) -> HttpResponse:
     units = list(units_deciding_guardian_blocks(staff).order_by("name"))
     if not units:
         raise PermissionDenied(_("Du är inte verksamhetschef på någon mottagning."))
-    value = request.POST.get("unit", "") if request.method == "POST" else request.GET.get("enhet", "")
-    unit = chosen_unit(units, value)
-    here = f"{reverse('staff_cases:guardian_blocks')}?{urlencode({'enhet': str(unit.pk)})}"
+    unit = unit_of_request(request, units)
+    here = f"{reverse('staff_cases:guardian_blocks')}?{urlencode({UNIT_PARAM: str(unit.pk)})}"
     form = GuardianBlockForm()
     status = 200
     if request.method == "POST":

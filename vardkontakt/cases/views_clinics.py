@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,6 +17,7 @@ from vardkontakt.cases import actions
 from vardkontakt.cases.models import MyClinicKind
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
 
+VIEW_PARAM = "visa"
 ARCHIVE_VIEW = "arkiverade"
 
 
@@ -74,4 +76,4 @@ def archive(request: HttpRequest, case_id: str) -> HttpResponse:
         messages.success(request, _("Ärendet är arkiverat. Du hittar det under Arkiverade ärenden."))
         return HttpResponseRedirect(reverse("cases:inbox"))
     messages.success(request, _("Ärendet är tillbaka i inkorgen."))
-    return HttpResponseRedirect(f"{reverse('cases:inbox')}?visa={ARCHIVE_VIEW}")
+    return HttpResponseRedirect(f"{reverse('cases:inbox')}?{urlencode({VIEW_PARAM: ARCHIVE_VIEW})}")

@@ -21,7 +21,7 @@ from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.forms import CaseForm, ReplyForm, add_action_error
 from vardkontakt.cases.lists import resident_inbox_page
 from vardkontakt.cases.models import Attachment, AuthorKind, Case, CaseStatus, CaseType
-from vardkontakt.cases.views_clinics import ARCHIVE_VIEW
+from vardkontakt.cases.views_clinics import ARCHIVE_VIEW, VIEW_PARAM
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
 from vardkontakt.ids import first_by_id
@@ -29,7 +29,6 @@ from vardkontakt.ids import first_by_id
 UNIT_PARAM = "mottagning"
 TYPE_PARAM = "typ"
 CURSOR_PARAM = "efter"
-VIEW_PARAM = "visa"
 
 # The steps of the tracker, in order (the values of CaseStatus).
 STEPS = [CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM, CaseStatus.ANSWERED, CaseStatus.CLOSED]
@@ -56,16 +55,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         by=request.user,  # type: ignore[arg-type]
         archived=archived,
     )
+    inbox_url = reverse("cases:inbox")
+    archive_url = f"{inbox_url}?{urlencode({VIEW_PARAM: ARCHIVE_VIEW})}"
     context = {
         **_acting_context(request),
         "cases": cases,
         "next_url": f"?{urlencode({**view, CURSOR_PARAM: next_cursor})}" if next_cursor else "",
-        "first_url": (f"{reverse('cases:inbox')}?{urlencode(view)}" if view else reverse("cases:inbox"))
-        if after
-        else "",
+        "first_url": (archive_url if archived else inbox_url) if after else "",
         "today": timezone.localdate(),
         "archived": archived,
-        "archive_url": f"{reverse('cases:inbox')}?{urlencode({VIEW_PARAM: ARCHIVE_VIEW})}",
+        "archive_url": archive_url,
     }
     return render(request, "cases/resident_inbox.html", context)
 

@@ -22,15 +22,13 @@ from django.views.decorators.http import require_http_methods
 from vardkontakt.cases import actions, policy
 from vardkontakt.cases.forms_settings import CaseTypeForm, HandTypeForm, PersonnummerForm
 from vardkontakt.cases.forms_staff import add_action_error
-from vardkontakt.cases.lists import chosen_unit
+from vardkontakt.cases.lists import UNIT_PARAM, unit_of_request
 from vardkontakt.cases.models import CaseType, CaseTypeGrant, MyClinic, MyClinicKind, UnitCaseType
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity import personnummer as pnr
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Resident, Staff
 from vardkontakt.ids import first_by_id
-
-UNIT_PARAM = "enhet"
 
 
 def _units(staff: Staff) -> list[Unit]:
@@ -42,8 +40,7 @@ def _units(staff: Staff) -> list[Unit]:
 
 def _unit_of(request: HttpRequest, staff: Staff) -> tuple[list[Unit], Unit]:
     units = _units(staff)
-    value = request.POST.get("unit", "") if request.method == "POST" else request.GET.get(UNIT_PARAM, "")
-    return units, chosen_unit(units, value)
+    return units, unit_of_request(request, units)
 
 
 def _here(name: str, unit: Unit, *args: Any) -> str:

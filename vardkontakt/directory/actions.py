@@ -122,7 +122,7 @@ def _write(record: UnitRecord, region: Region) -> Literal["created", "updated", 
         },
         new={"status": UnitStatus.LISTED},
     )
-    services_changed = _set_eservices(unit, record.eservices)
+    services_changed = set_eservices(unit, record.eservices)
     if created:
         return "created"
     return "updated" if provider_changed or unit_changed or services_changed else "unchanged"
@@ -143,7 +143,7 @@ def _upsert(
     return found, False, bool(changed)
 
 
-def _set_eservices(unit: Unit, services: frozenset[str]) -> bool:
+def set_eservices(unit: Unit, services: frozenset[str]) -> bool:
     """Make exactly ``services`` the unit's active e-services; keep the others' rows, inactive."""
     existing = {service.service: service for service in unit.eservices.all()}
     changed = False

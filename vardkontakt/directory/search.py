@@ -46,7 +46,6 @@ from vardkontakt.directory.models import (
     UnitStatus,
     is_municipality_code,
 )
-from vardkontakt.directory.search_index import FOLD_FROM, FOLD_TO
 
 PAGE_SIZE = 25
 TEXT_MAX_LENGTH = 100
@@ -300,12 +299,12 @@ Word = tuple[str, ...]
 def _search(
     units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
 ) -> tuple[list[Hit], int]:
-    if words and connection.vendor == "postgresql":
-        return _ranked_in_sql(units, words, query, limit)
-    if words and query.sort != DISTANCE:
-        return _ranked_in_python(units.filter(pk__in=_matching_sql(words)), words, query, limit)
     if words:
+        if connection.vendor == "postgresql":
+            return _ranked_in_sql(units, words, query, limit)
         units = units.filter(pk__in=_matching_sql(words))
+        if query.sort != DISTANCE:
+            return _ranked_in_python(units, words, query, limit)
     matched = units
     order: list[Any] = ["name", "pk"]
     if query.origin is not None:
@@ -497,7 +496,7 @@ def _similar_terms(word: str) -> list[str]:
     """The words of the index most like ``word`` (ties only, at most ``TYPO_ALTERNATIVES``)."""
     folded = swedish.fold(word)
     if connection.vendor == "postgresql":
-        folding = f"translate(term, '{FOLD_FROM}', '{FOLD_TO}')"  # as directory_search_term_folded_trgm
+        folding = f"translate(term, '{swedish.FOLD_FROM}', '{swedish.FOLD_TO}')"  # as directory_search_term_folded_trgm
         sql = (
             f"SELECT similarity({folding}, %s) AS score, term FROM directory_search_term"  # noqa: S608
             f" WHERE {folding} %% %s AND similarity({folding}, %s) >= %s ORDER BY score DESC, term LIMIT %s"

@@ -27,9 +27,9 @@ import sqlite3
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-SQLITE_TRIGRAM = (3, 34, 0)  # the first SQLite with FTS5's trigram tokenizer
+from vardkontakt.directory.swedish import FOLD_FROM, FOLD_TO  # as swedish.fold
 
-FOLD_FROM, FOLD_TO = "åäöéèü", "aaoeeu"  # as swedish.fold
+SQLITE_TRIGRAM = (3, 34, 0)  # the first SQLite with FTS5's trigram tokenizer
 
 POSTGRESQL = [
     """

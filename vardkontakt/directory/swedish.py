@@ -139,7 +139,9 @@ _WORD = re.compile(r"[^\W_]+")
 # gthread workers search in several threads at once).
 _STEMMERS = threading.local()
 # Fold å, ä, ö (and a few loan-word accents) only where a typo is being forgiven, never to match.
-_FOLD = str.maketrans("åäöéèü", "aaoeeu")
+# search_index.py folds the same way in SQL (translate(term, FOLD_FROM, FOLD_TO)).
+FOLD_FROM, FOLD_TO = "åäöéèü", "aaoeeu"
+_FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
 
 
 def words(text: str) -> list[str]:

@@ -68,7 +68,9 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def unit(request: HttpRequest, unit_id: str) -> HttpResponse:
-    found = first_by_id(public_units().select_related("provider", "region"), unit_id)
+    # The e-services once, for the list and for the offers (both read ``active_eservices``).
+    units = public_units().select_related("provider", "region").prefetch_related("eservices")
+    found = first_by_id(units, unit_id)
     if found is None:
         raise Http404
     resident = acting_resident(request) if current_realm(request) == Realm.RESIDENT else None

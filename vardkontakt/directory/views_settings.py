@@ -25,7 +25,12 @@ from vardkontakt.identity.models import Staff
 from vardkontakt.ids import first_by_id
 from vardkontakt.notifications.actions import set_unit_notification_defaults
 from vardkontakt.notifications.models import UnitNotificationDefaults
-from vardkontakt.roles.policy import administered_units, can_administer_roles, can_edit_unit_settings
+from vardkontakt.roles.policy import (
+    administered_units,
+    can_administer_roles,
+    can_edit_unit_settings,
+    can_open_unit_admin_hub,
+)
 
 
 def _unit(request: HttpRequest, unit_id: str, allowed: Callable[[Staff, Unit], bool]) -> tuple[Staff, Unit]:
@@ -36,10 +41,6 @@ def _unit(request: HttpRequest, unit_id: str, allowed: Callable[[Staff, Unit], b
     if not allowed(actor, unit):
         raise PermissionDenied
     return actor, unit
-
-
-def _may_open_hub(actor: Staff, unit: Unit) -> bool:
-    return can_administer_roles(actor, unit) or can_edit_unit_settings(actor, unit)
 
 
 @require_safe
@@ -56,7 +57,7 @@ def hub_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_required
 def hub(request: HttpRequest, unit_id: str) -> HttpResponse:
-    actor, unit = _unit(request, unit_id, _may_open_hub)
+    actor, unit = _unit(request, unit_id, can_open_unit_admin_hub)
     context = {
         "unit": unit,
         "roles": can_administer_roles(actor, unit),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -168,6 +169,10 @@ class GuardianBlockQuerySet(models.QuerySet["GuardianBlock"]):
         return self.filter(valid_from__lte=on, lifted_at__isnull=True).filter(
             models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=on)
         )
+
+    def holding_at(self, unit: Any) -> GuardianBlockQuerySet:
+        """Blocks that cover ``unit`` (a Unit, its id or an OuterRef): those of that unit and those of every unit."""
+        return self.filter(models.Q(unit__isnull=True) | models.Q(unit=unit))
 
 
 class GuardianBlock(models.Model):

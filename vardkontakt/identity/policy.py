@@ -29,16 +29,9 @@ def can_act_for(guardian: Resident, child: Resident) -> bool:
     return proxy_children(guardian).filter(pk=child.pk).exists()
 
 
-def can_decide_guardian_blocks(staff: Staff, unit: Unit) -> bool:
-    """The unit manager (verksamhetschef) of ``unit`` blocks and unblocks guardians there."""
-    from vardkontakt.roles.models import Role  # roles depends on identity
-    from vardkontakt.roles.policy import has_role
-
-    return has_role(staff, Role.UNIT_MANAGER, unit=unit)
-
-
 def units_deciding_guardian_blocks(staff: Staff) -> QuerySet[Unit]:
-    from vardkontakt.roles.models import Role
+    """The units whose unit manager (verksamhetschef) ``staff`` is: they block and unblock guardians there."""
+    from vardkontakt.roles.models import Role  # roles depends on identity
     from vardkontakt.roles.policy import units_where
 
     return units_where(staff, Role.UNIT_MANAGER)

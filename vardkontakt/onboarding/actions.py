@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from vardkontakt.audit.log import record
 from vardkontakt.cases.actions import activate_case_type, clean_text, open_cases
 from vardkontakt.cases.models import CaseType
+from vardkontakt.directory.actions import set_eservices
 from vardkontakt.directory.models import Agreement, CareProvider, EService, Unit, UnitEService, UnitStatus
 from vardkontakt.identity.actions import create_staff
 from vardkontakt.identity.hsa import normalize_hsa_id
@@ -356,12 +357,19 @@ def _lock_application(actor: Staff, application_id: object) -> Application:
     return application
 
 
-def _decide(application: Application, actor: Staff, decision: str, reason: str = "") -> None:
-    application.decision = decision
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.decision_reason = reason
-    application.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+def _decide(
+    found: Application | LocalAdminRequest,
+    actor: Staff,
+    decision: str,
+    reason: str = "",
+    also: tuple[str, ...] = (),
+) -> None:
+    """Record the decision on an application or a local-admin request (``also``: other fields set)."""
+    found.decision = decision
+    found.decided_by = actor
+    found.decided_at = timezone.now()
+    found.decision_reason = reason
+    found.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason", *also])
 
 
 @transaction.atomic
@@ -397,11 +405,7 @@ def approve_application(actor: Staff, application_id: object) -> Application:
 
 def _holds_local_admin(staff: Staff, unit: Unit) -> bool:
     """An open LOCAL_ADMIN grant (in force, or not begun): a second one would only duplicate it."""
-    return (
-        RoleGrant.objects.filter(staff=staff, unit=unit, role=Role.LOCAL_ADMIN, revoked_at__isnull=True)
-        .exclude(valid_to__lte=timezone.now())
-        .exists()
-    )
+    return RoleGrant.objects.not_ended().filter(staff=staff, unit=unit, role=Role.LOCAL_ADMIN).exists()
 
 
 @transaction.atomic
@@ -422,10 +426,7 @@ def activate_connection(actor: Staff, unit_id: object) -> Unit:
     if application is None:
         raise ValidationError(_("Enheten har ingen godkänd ansökan."), code="no_application")
     _transition(connection, Lifecycle.ACTIVE, by=actor, application=application)
-    for service in EService.values:
-        chosen = service in application.services
-        if chosen or UnitEService.objects.filter(unit=unit, service=service).exists():
-            UnitEService.objects.update_or_create(unit=unit, service=service, defaults={"active": chosen})
+    set_eservices(unit, frozenset(application.services))
     if EService.CASES in application.services:
         for case_type in CaseType.objects.filter(basic=True, unit__isnull=True):
             activate_case_type(unit, case_type)
@@ -586,10 +587,7 @@ def approve_local_admin_request(actor: Staff, request_id: object) -> LocalAdminR
     if _holds_local_admin(staff, found.unit):
         raise ValidationError(_("Personen är redan lokal administratör här."), code="holds")
     found.grant = grant_local_admin_by_region(actor, staff, found.unit, reference=found.reference)
-    found.decision = Decision.APPROVED
-    found.decided_by = actor
-    found.decided_at = timezone.now()
-    found.save(update_fields=["grant", "decision", "decided_by", "decided_at"])
+    _decide(found, actor, Decision.APPROVED, also=("grant",))
     return found
 
 
@@ -597,11 +595,7 @@ def approve_local_admin_request(actor: Staff, request_id: object) -> LocalAdminR
 def reject_local_admin_request(actor: Staff, request_id: object, reason: str) -> LocalAdminRequest:
     text = _reason(reason)
     found = _lock_request(actor, request_id)
-    found.decision = Decision.REJECTED
-    found.decided_by = actor
-    found.decided_at = timezone.now()
-    found.decision_reason = text
-    found.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+    _decide(found, actor, Decision.REJECTED, text)
     return found
 
 

@@ -6,6 +6,7 @@ them) need a recent e-ID authentication (step-up)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -37,7 +38,6 @@ from vardkontakt.onboarding.models import (
     ConnectionChange,
     Decision,
     Lifecycle,
-    LocalAdminRequest,
 )
 
 HSA_QUERY_MAX = 40
@@ -93,12 +93,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             .order_by("submitted_at")
         )
         context["requests"] = (
-            LocalAdminRequest.objects.filter(unit__region__in=regions, decision=Decision.PENDING)
+            policy.local_admin_requests_visible_to(staff)
+            .filter(unit__region__in=regions, decision=Decision.PENDING)
             .select_related("unit", "requested_by")
             .order_by("requested_at")
         )
         context["deactivations"] = (
-            Unit.objects.filter(region__in=regions, connection__state=Lifecycle.DEACTIVATION_REQUESTED)
+            policy.units_visible_to(staff)
+            .filter(region__in=regions, connection__state=Lifecycle.DEACTIVATION_REQUESTED)
             .select_related("connection")
             .order_by("connection__changed_at")
         )
@@ -143,15 +145,28 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
     if request.POST.get("action") == "approve":
         return _approve_application(request, application_id)
     form = ReasonForm(request.POST)
+    done = _reject(
+        request,
+        form,
+        lambda reason: actions.reject_application(staff, found.pk, reason),
+        _("Ansökan har avslagits och den sökande har fått besked."),
+    )
+    return done or _render_application(request, staff, found, form, status=400)
+
+
+def _reject(
+    request: HttpRequest, form: ReasonForm, reject: Callable[[str], object], done: str
+) -> HttpResponse | None:
+    """Reject with the form's reason and go back to the queues; None (errors on the form) if refused."""
     if form.is_valid():
         try:
-            actions.reject_application(staff, found.pk, form.cleaned_data["reason"])
+            reject(form.cleaned_data["reason"])
         except ValidationError as error:
             add_errors(form, error)
         else:
-            messages.success(request, _("Ansökan har avslagits och den sökande har fått besked."))
+            messages.success(request, done)
             return HttpResponseRedirect(reverse("onboarding:overview"))
-    return _render_application(request, staff, found, form, status=400)
+    return None
 
 
 @recent_authentication_required
@@ -185,14 +200,14 @@ def local_admin_request(request: HttpRequest, request_id: str) -> HttpResponse:
         if request.POST.get("action") == "approve":
             return _approve_local_admin(request, request_id)
         form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                actions.reject_local_admin_request(staff, found.pk, form.cleaned_data["reason"])
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                messages.success(request, _("Begäran har avslagits."))
-                return HttpResponseRedirect(reverse("onboarding:overview"))
+        done = _reject(
+            request,
+            form,
+            lambda reason: actions.reject_local_admin_request(staff, found.pk, reason),
+            _("Begäran har avslagits."),
+        )
+        if done is not None:
+            return done
         status = 400
     existing = Staff.objects.filter(hsa_id=found.hsa_id).first()
     context = {

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,9 +56,7 @@ def _refuse_overlap(
     administrators granting the same role at once are served one after the other and the second one
     sees the first one's grant (PostgreSQL; SQLite serialises writers anyway)."""
     Staff.objects.select_for_update().filter(pk=staff.pk).first()
-    overlapping = RoleGrant.objects.filter(
-        staff=staff, role=role, unit=unit, region=region, revoked_at__isnull=True
-    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start))
+    overlapping = RoleGrant.objects.not_ended(start).filter(staff=staff, role=role, unit=unit, region=region)
     if end is not None:
         overlapping = overlapping.filter(valid_from__lt=end)
     if overlapping.exists():
@@ -123,6 +120,13 @@ def _create(
     return grant
 
 
+def _required_reference(reference: str) -> str:
+    """The needs-and-risk analysis (or the request) a grant in the staff tool rests on."""
+    if not reference.strip():
+        raise ValidationError(_("Ange en referens till behovs- och riskanalysen."), code="reference")
+    return reference.strip()
+
+
 def _refuse_unless_grantable(
     actor: Staff, staff: Staff | None, role: str, unit: Unit | None, region: Region | None
 ) -> None:
@@ -149,8 +153,6 @@ def grant_role(
     until ``valid_to`` (exclusive; open-ended if not given). ``reference`` names the needs-and-risk
     analysis (behovs- och riskanalys) the grant rests on and is required."""
     _refuse_unless_grantable(actor, staff, role, unit, region)
-    if not reference.strip():
-        raise ValidationError(_("Ange en referens till behovs- och riskanalysen."), code="reference")
     return _create(
         granted_by=actor,
         staff=staff,
@@ -159,7 +161,7 @@ def grant_role(
         region=region,
         valid_from=valid_from,
         valid_to=valid_to,
-        reference=reference.strip(),
+        reference=_required_reference(reference),
     )
 
 
@@ -250,14 +252,18 @@ def revoke_role(actor: Staff, grant_id: int, *, accept_fewer_than_two: bool = Fa
         raise PermissionDenied(_("Behörigheten finns inte eller så får du inte ta bort den."))
     if not grant.ended():
         _check_local_admins_left(actor, grant, None, accept_fewer_than_two)
-    grant.revoked_at = timezone.now()
+    _revoke(grant, actor, timezone.now())
+    return grant
+
+
+def _revoke(grant: RoleGrant, actor: Staff, now: datetime) -> None:
+    grant.revoked_at = now
     grant.revoked_by = actor
     grant.save(update_fields=["revoked_at", "revoked_by"])
     record(
         actor=actor.user, action="role.revoke", object_type="RoleGrant", object_id=grant.pk, unit=grant.unit
     )
     _history(grant, GrantEvent.REVOKED, actor)
-    return grant
 
 
 @transaction.atomic
@@ -294,8 +300,6 @@ def grant_local_admin_by_region(actor: Staff, staff: Staff, unit: Unit, *, refer
     when the unit already has one, which ``can_grant`` alone does not allow. ``reference`` names the
     request, which is the ground the grant rests on."""
     _refuse_unless_region_admin_of(actor, unit)
-    if not reference.strip():
-        raise ValidationError(_("Ange en referens till behovs- och riskanalysen."), code="reference")
     return _create(
         granted_by=actor,
         staff=staff,
@@ -304,7 +308,7 @@ def grant_local_admin_by_region(actor: Staff, staff: Staff, unit: Unit, *, refer
         region=None,
         valid_from=None,
         valid_to=None,
-        reference=reference.strip(),
+        reference=_required_reference(reference),
     )
 
 
@@ -314,16 +318,7 @@ def end_grants_at_unit(actor: Staff, unit: Unit) -> list[RoleGrant]:
     in force or not yet begun, is revoked now by the region administrator ``actor``."""
     _refuse_unless_region_admin_of(actor, unit)
     now = timezone.now()
-    grants = list(
-        RoleGrant.objects.select_for_update()
-        .filter(unit=unit, revoked_at__isnull=True)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=now))
-        .order_by("pk")
-    )
+    grants = list(RoleGrant.objects.select_for_update().not_ended(now).filter(unit=unit).order_by("pk"))
     for grant in grants:
-        grant.revoked_at = now
-        grant.revoked_by = actor
-        grant.save(update_fields=["revoked_at", "revoked_by"])
-        record(actor=actor.user, action="role.revoke", object_type="RoleGrant", object_id=grant.pk, unit=unit)
-        _history(grant, GrantEvent.REVOKED, actor)
+        _revoke(grant, actor, now)
     return grants

@@ -38,11 +38,15 @@ PLATFORM_ROLES = frozenset({Role.SUPPORT})
 
 
 class RoleGrantQuerySet(models.QuerySet["RoleGrant"]):
+    def not_ended(self, at: object = None) -> RoleGrantQuerySet:
+        """Grants not revoked and not past their end at ``at`` (now): in force, or not yet begun."""
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=at or timezone.now())
+        )
+
     def in_force(self, at: object = None) -> RoleGrantQuerySet:
         at = at or timezone.now()
-        return self.filter(revoked_at__isnull=True, valid_from__lte=at).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=at)
-        )
+        return self.not_ended(at).filter(valid_from__lte=at)
 
 
 class RoleGrant(models.Model):

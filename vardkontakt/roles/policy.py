@@ -199,6 +199,11 @@ def can_edit_unit_settings(actor: Staff | None, unit: Unit) -> bool:
     return has_role(actor, Role.LOCAL_ADMIN, unit=unit)
 
 
+def can_open_unit_admin_hub(actor: Staff | None, unit: Unit) -> bool:
+    """May ``actor`` open the unit's administration hub: administer its roles or edit its settings?"""
+    return can_administer_roles(actor, unit) or can_edit_unit_settings(actor, unit)
+
+
 def administered_units(actor: Staff | None) -> QuerySet[Unit]:
     """The units whose settings hub ``actor`` sees: where they are local or access administrator."""
     return (units_where(actor, Role.LOCAL_ADMIN) | units_where(actor, Role.ACCESS_ADMIN)).order_by("name")

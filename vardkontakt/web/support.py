@@ -70,6 +70,14 @@ def _in_force(**filters: object) -> list[RoleGrant]:
     return sorted(grants, key=lambda grant: order.index(grant.role))
 
 
+def _by(grants: list[RoleGrant], scope: str) -> dict[object, list[RoleGrant]]:
+    """``grants`` grouped by ``scope`` ("unit_id" or "region_id"), each group in the order it came."""
+    groups: dict[object, list[RoleGrant]] = {}
+    for grant in grants:
+        groups.setdefault(getattr(grant, scope), []).append(grant)
+    return groups
+
+
 def support_for(staff: Staff) -> tuple[list[LocalSupport], list[RegionSupport]]:
     mine = list(grants_in_force(staff).select_related("unit"))
     units = sorted({g.unit for g in mine if g.unit is not None}, key=lambda unit: unit.name)
@@ -78,16 +86,17 @@ def support_for(staff: Staff) -> tuple[list[LocalSupport], list[RegionSupport]]:
     else:
         region_ids = {g.region_id for g in mine if g.region_id} | {unit.region_id for unit in units}
         regions = Region.objects.filter(pk__in=region_ids)
-    local = [
-        LocalSupport(unit=unit, contacts=_contacts(_in_force(unit=unit, role__in=LOCAL_SUPPORT_ROLES)))
-        for unit in units
-    ]
+    regions = regions.order_by("name")
+    # One query for every unit's local support and one for every region's account administrators.
+    local_grants = _by(_in_force(unit__in=units, role__in=LOCAL_SUPPORT_ROLES), "unit_id")
+    admin_grants = _by(_in_force(region__in=regions, role=Role.ACCOUNT_ADMIN), "region_id")
+    local = [LocalSupport(unit=unit, contacts=_contacts(local_grants.get(unit.pk, []))) for unit in units]
     regional = [
         RegionSupport(
             region=region,
-            account_admins=_contacts(_in_force(region=region, role=Role.ACCOUNT_ADMIN)),
+            account_admins=_contacts(admin_grants.get(region.pk, [])),
             may_edit=can_edit_region_support(staff, region),
         )
-        for region in regions.order_by("name")
+        for region in regions
     ]
     return local, regional
