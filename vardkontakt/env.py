@@ -8,6 +8,7 @@ silently wrong default.
 from __future__ import annotations
 
 import os
+from typing import cast
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -84,6 +85,12 @@ def database_from_url(url: str) -> dict[str, object]:
         raise ImproperlyConfigured(
             "DATABASE_URL names no database: use sqlite:///path/to/db.sqlite3 or postgres://user@host:port/name."
         )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters bound by the server, and statements a connection sends more than once prepared
+        # (psycopg's prepare_threshold): PostgreSQL then neither parses nor plans them again, and the
+        # app does not quote values into the SQL (bench/README.md, "PostgreSQL: prepared statements").
+        options = dict(cast(dict[str, object], config.get("OPTIONS") or {}))
+        config["OPTIONS"] = {**options, "server_side_binding": True, "prepare_threshold": 5}
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {

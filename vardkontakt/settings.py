@@ -89,7 +89,7 @@ AUTH_USER_MODEL = "identity.User"
 # Users log in with e-ID only (identity.eid); this backend only loads the user of a session.
 AUTHENTICATION_BACKENDS = ["vardkontakt.identity.backends.EIdBackend"]
 LOGIN_URL = "identity:login"
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "vardkontakt.identity.backends"  # Django's database sessions, read by one written statement
 SESSION_COOKIE_NAME = "vk_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

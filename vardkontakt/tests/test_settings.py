@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 
 from vardkontakt.crypto.keyring import generate_keyring_json
+from vardkontakt.env import database_from_url
 
 SECRET = "production-secret-" + "s" * 50
 KEYRING = generate_keyring_json("2026-11")
@@ -196,3 +197,14 @@ def test_a_malformed_key_ring_never_shows_its_keys(tmp_path: Path) -> None:
 )
 def test_other_bad_values(tmp_path: Path, variable: str, value: str, message: str) -> None:
     assert_refused(start(tmp_path, **production(tmp_path, **{variable: value})), message)
+
+
+def test_postgresql_binds_on_the_server_and_prepares_keeping_the_urls_own_options() -> None:
+    config = database_from_url("postgres://vk@db.example:5432/vardkontakt?sslmode=verify-full")
+    assert config["OPTIONS"] == {
+        "sslmode": "verify-full",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+    sqlite_options = database_from_url("sqlite:///tmp/vk.sqlite3")["OPTIONS"]
+    assert isinstance(sqlite_options, dict) and "server_side_binding" not in sqlite_options
