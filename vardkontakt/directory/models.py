@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import models
@@ -75,6 +76,20 @@ def is_municipality_code(value: str) -> bool:
     return len(value) == 4 and value.isascii() and value.isdigit()
 
 
+_ESERVICES = tuple(EService)  # in their order (iterating the enum itself costs more)
+
+
+def usable_eservices(status: str, services: Iterable[tuple[str, bool]]) -> list[EService]:
+    """The e-services residents can use at a unit with ``status`` whose e-service rows are
+    ``services`` (code, active): the active ones, in the order of ``EService``; none unless the unit
+    is ACTIVE. ``Unit.active_eservices`` and the search (which reads the rows in its own statement)
+    both ask this."""
+    if status != UnitStatus.ACTIVE:
+        return []
+    active = {service for service, on in services if on}
+    return [service for service in _ESERVICES if service in active]
+
+
 class Unit(models.Model):
     """Vårdenhet / mottagning: a clinic as the provider directory describes it."""
 
@@ -129,14 +144,11 @@ class Unit(models.Model):
         return self.name
 
     def active_eservices(self) -> list[EService]:
-        """The e-services residents can use here, in the order of ``EService``; none unless ACTIVE.
+        """The e-services residents can use here (``usable_eservices``).
 
         Reads ``self.eservices.all()``, so a list of units should ``prefetch_related("eservices")``.
         """
-        if self.status != UnitStatus.ACTIVE:
-            return []
-        active = {s.service for s in self.eservices.all() if s.active}
-        return [service for service in EService if service in active]
+        return usable_eservices(self.status, ((s.service, s.active) for s in self.eservices.all()))
 
 
 class UnitEService(models.Model):

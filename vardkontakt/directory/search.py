@@ -15,26 +15,35 @@ name, 4 if a word of the name starts with it, 2 if the name contains it, 1 if on
 summed. Ties: the shorter name, then the name, then the id. Sorting by distance instead orders by
 the distance from a place (a municipality or town of the region, or coordinates).
 
-PostgreSQL runs all of this in SQL over the index of ``search_index.py`` (trigram and tsvector GIN
-indexes); SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same rules.
+PostgreSQL runs all of this in one statement over the index of ``search_index.py`` (trigram and
+tsvector GIN indexes): the units whose index row has every word (``id = ANY(ARRAY(…))``, a shape the
+planner serves from the trigram index and the primary key whatever its settings), the filters (the
+``WHERE`` of ``_filtered``, compiled once per day and filter values), the rank, the order, the count
+(a window) and the page, with each unit's e-services (an ``ARRAY`` subquery, evaluated for the page's
+rows only). The typo fallback asks in one more statement which words occur and what the vocabulary
+has like the others. SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same
+rules. Either way a hit is a ``Hit``: the unit's public fields and its active e-services
+(``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model instance.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import Exists, F, FloatField, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vardkontakt.directory import swedish
@@ -43,8 +52,10 @@ from vardkontakt.directory.models import (
     CareType,
     EService,
     Unit,
+    UnitEService,
     UnitStatus,
     is_municipality_code,
+    usable_eservices,
 )
 
 PAGE_SIZE = 25
@@ -233,9 +244,17 @@ def _coordinates(latitude: str, longitude: str) -> Place | None:
 # --- Results ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
-    unit: Unit  # with its e-services loaded
+    """A unit found: what the page and the API show of it."""
+
+    id: uuid.UUID
+    hsa_id: str
+    name: str
+    city: str
+    municipality_code: str
+    care_type: str
+    eservices: list[EService]  # the active ones, as ``Unit.active_eservices`` gives them
     distance_km: float | None = None  # when the query has a place
 
 
@@ -245,28 +264,25 @@ class SearchResult:
     total: int
     corrected: str = ""  # the words searched instead, when the typo fallback ran
 
-    @property
-    def units(self) -> list[Unit]:
-        return [hit.unit for hit in self.hits]
 
-
-def public_units() -> QuerySet[Unit]:
-    """Units the public may see: with an agreement with the region in force, and not deactivated."""
+def public_units(on: date | None = None) -> QuerySet[Unit]:
+    """Units the public may see (on the day ``on``, today by default): with an agreement with the
+    region in force, and not deactivated."""
     return Unit.objects.exclude(status=UnitStatus.INACTIVE).filter(
-        Exists(Agreement.objects.in_force().filter(unit=OuterRef("pk")))
+        Exists(Agreement.objects.in_force(on).filter(unit=OuterRef("pk")))
     )
 
 
 def search_units(query: UnitQuery, limit: int = PAGE_SIZE) -> SearchResult:
     """The first ``limit`` public units that match ``query``, in its order, and how many match."""
-    units = _filtered(query)
     words: list[Word] = [(word,) for word in _query_words(query.text)]
-    hits, total = _search(units, words, query, limit)
+    search = _ranked_in_sql if connection.vendor == "postgresql" else _ranked_here
+    hits, total = search(query, words, limit)
     corrected = ""
     if total == 0 and words:
         replaced = _typo_alternatives(words)
-        if replaced != list(words):
-            hits, total = _search(units, replaced, query, limit)
+        if replaced != words:
+            hits, total = search(query, replaced, limit)
             corrected = " ".join(alternatives[0] for alternatives in replaced)
     return SearchResult(hits, total, corrected)
 
@@ -279,16 +295,16 @@ def _query_words(text: str) -> list[str]:
     return found
 
 
-def _filtered(query: UnitQuery) -> QuerySet[Unit]:
-    units = public_units()
+def _filtered(query: UnitQuery, on: date | None = None) -> QuerySet[Unit]:
+    """The public units (on the day ``on``) that pass the query's filters; its text aside."""
+    units = public_units(on)
     if query.municipality:
         units = units.filter(municipality_code=query.municipality)
     if query.care_type:
         units = units.filter(care_type=query.care_type)
     if query.eservice:
-        units = units.filter(
-            status=UnitStatus.ACTIVE, eservices__service=query.eservice, eservices__active=True
-        )
+        offered = UnitEService.objects.filter(unit=OuterRef("pk"), service=query.eservice, active=True)
+        units = units.filter(Exists(offered), status=UnitStatus.ACTIVE)
     return units
 
 
@@ -296,45 +312,18 @@ def _filtered(query: UnitQuery) -> QuerySet[Unit]:
 Word = tuple[str, ...]
 
 
-def _search(
-    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
-) -> tuple[list[Hit], int]:
-    if words:
-        if connection.vendor == "postgresql":
-            return _ranked_in_sql(units, words, query, limit)
-        units = units.filter(pk__in=_matching_sql(words))
-        if query.sort != DISTANCE:
-            return _ranked_in_python(units, words, query, limit)
-    matched = units
-    order: list[Any] = ["name", "pk"]
-    if query.origin is not None:
-        units = units.annotate(distance=_distance_expression(query.origin))
-    if query.sort == DISTANCE:
-        order = [F("distance").asc(nulls_last=True), *order]
-    page = list(units.order_by(*order)[:limit])
-    total = len(page) if len(page) < limit else matched.count()
-    prefetch_related_objects(page, "eservices")
-    return [_hit(unit, query) for unit in page], total
-
-
-@contextmanager
-def _index_plans() -> Iterator[None]:
-    """PostgreSQL: prefer index plans for the statements inside. The planner prices LIKE on every
-    row of a sequential scan too low next to the trigram index; on 15,000 units the index plans are
-    about twice as fast (bench/search.py). SET LOCAL ends with the (sub)transaction."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        yield
-        cursor.execute("RESET enable_seqscan")
-
-
 def _hit(unit: Unit, query: UnitQuery) -> Hit:
-    if query.origin is None:
-        return Hit(unit)
-    return Hit(unit, distance_km(query.origin, unit.latitude, unit.longitude))
+    distance = None if query.origin is None else distance_km(query.origin, unit.latitude, unit.longitude)
+    return Hit(
+        unit.id,
+        unit.hsa_id,
+        unit.name,
+        unit.city,
+        unit.municipality_code,
+        unit.care_type,
+        unit.active_eservices(),
+        distance,
+    )
 
 
 def _distance_expression(place: Place) -> Any:
@@ -345,8 +334,9 @@ def _distance_expression(place: Place) -> Any:
 
 
 def _distance_sql(place: Place) -> tuple[str, list[object]]:
-    """PostgreSQL: ``_distance_expression`` over ``directory_unit u``."""
-    sql = "(u.latitude::float8 - %s) * (u.latitude::float8 - %s) + ((u.longitude::float8 - %s) * %s) * ((u.longitude::float8 - %s) * %s)"
+    """PostgreSQL: ``_distance_expression`` over ``directory_unit``."""
+    lat, lon = "directory_unit.latitude::float8", "directory_unit.longitude::float8"
+    sql = f"({lat} - %s) * ({lat} - %s) + (({lon} - %s) * %s) * (({lon} - %s) * %s)"
     k = math.cos(math.radians(place.latitude))
     return sql, [place.latitude, place.latitude, place.longitude, k, place.longitude, k]
 
@@ -355,28 +345,128 @@ def _like(stem: str) -> str:
     return f"%{stem}%"  # stems are letters and digits only: nothing to escape
 
 
-def _conditions(words: Sequence[Word]) -> tuple[str, list[str]]:
-    """PostgreSQL: the condition on a row of ``directory_unit_search`` that it has every word."""
+# A word as a tsquery, computed once per statement (a subquery): a prepared statement's generic plan
+# would otherwise parse and stem it again for every row.
+_TSQUERY = "(SELECT to_tsquery('swedish', %s))"
+
+
+def _conditions(words: Sequence[Word], alias: str) -> tuple[str, list[str]]:
+    """PostgreSQL: the condition on a row ``alias`` of ``directory_unit_search`` that it has every
+    word (one of its alternatives)."""
     conditions, params = [], []
     for alternatives in words:
         ors = []
         for word in alternatives:
             stem = swedish.stem(word)
             if len(stem) >= 3:
-                ors.append("s.words LIKE %s")  # the trigram index
+                ors.append(f"{alias}.words LIKE %s")  # the trigram index
                 params.append(_like(stem))
             else:
-                ors.append("s.document @@ to_tsquery('swedish', %s)")  # the tsvector index
+                ors.append(f"{alias}.document @@ {_TSQUERY}")  # the tsvector index
                 params.append(word)
         conditions.append("(" + " OR ".join(ors) + ")")
     return " AND ".join(conditions), params
 
 
+def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
+    """PostgreSQL: ``_score`` in SQL over ``directory_unit`` and its ``directory_unit_search s``
+    (the tsvector answers "the stem of a word of the name": weight A)."""
+    terms, params = [], []
+    for alternatives in words:
+        cases = []
+        for word in alternatives:
+            stem = swedish.stem(word)
+            cases.append(
+                f"CASE WHEN s.document @@ {_TSQUERY} THEN 8"
+                " WHEN ' ' || lower(directory_unit.name) LIKE %s THEN 4"
+                " WHEN lower(directory_unit.name) LIKE %s THEN 2 ELSE 1 END"
+            )
+            params += [f"{word}:A", f"% {stem}%", _like(stem)]
+        terms.append(f"GREATEST({', '.join(cases)})")
+    return " + ".join(terms), params
+
+
+@lru_cache(maxsize=256)
+def _filters_sql(on: date, municipality: str, care_type: str, eservice: str) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: the ``WHERE`` of ``_filtered`` over ``directory_unit`` on the day ``on``. Compiled
+    once per day and filter values: building it with the ORM costs more than running the search."""
+    units = _filtered(UnitQuery(municipality=municipality, care_type=care_type, eservice=eservice), on)
+    compiler = units.query.get_compiler(connection=connection)
+    compiler.pre_sql_setup()
+    sql, params = compiler.compile(units.query.where)
+    return sql, tuple(params)
+
+
+# What the search reads of a unit (PostgreSQL): its fields for ``Hit``, the count of all matches, and
+# its e-services as (code, "true"/"false") pairs for ``usable_eservices``. PostgreSQL evaluates the
+# select list's subquery after ORDER BY and LIMIT, for the rows of the page only.
+_COLUMNS = (
+    "directory_unit.id, directory_unit.hsa_id, directory_unit.name, directory_unit.city,"
+    " directory_unit.municipality_code, directory_unit.care_type, directory_unit.status,"
+    " directory_unit.latitude, directory_unit.longitude, COUNT(*) OVER (),"
+    " ARRAY(SELECT ARRAY[e.service::text, e.active::text] FROM directory_uniteservice e"
+    " WHERE e.unit_id = directory_unit.id)"
+)
+
+
+def _ranked_in_sql(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple[list[Hit], int]:
+    """PostgreSQL: match, filter, order (by rank, distance or name), count and page in one statement."""
+    filters, filter_params = _filters_sql(
+        timezone.localdate(), query.municipality, query.care_type, query.eservice
+    )
+    tables, where, params = "directory_unit", filters, list[Any](filter_params)
+    if words:
+        # The ids as an array rather than a join or IN: the planner then reads the units by their
+        # primary key (it cannot guess the array's length), never the whole table.
+        matching, matching_params = _conditions(words, "m")
+        where = f"directory_unit.id = ANY(ARRAY(SELECT m.unit_id FROM directory_unit_search m WHERE {matching})) AND {where}"  # noqa: S608
+        params = [*matching_params, *params]
+    order, order_params = "", list[Any]()
+    if query.sort == DISTANCE and query.origin is not None:
+        order, order_params = _distance_sql(query.origin)
+        order += " ASC NULLS LAST, "
+    elif words:
+        tables += " JOIN directory_unit_search s ON s.unit_id = directory_unit.id"
+        score, score_params = score_sql(words)
+        order, order_params = f"{score} DESC, char_length(directory_unit.name), ", [*score_params]
+    sql = (
+        f"SELECT {_COLUMNS} FROM {tables} WHERE {where}"  # noqa: S608 - fixed fragments; values are parameters
+        f" ORDER BY {order}directory_unit.name, directory_unit.id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *order_params, limit])
+        rows = cursor.fetchall()
+    origin = query.origin
+    hits = [
+        Hit(
+            pk,
+            hsa_id,
+            name,
+            city,
+            municipality_code,
+            care_type,
+            usable_eservices(status, ((code, active == "true") for code, active in services)),
+            None if origin is None else distance_km(origin, latitude, longitude),
+        )
+        for (
+            pk,
+            hsa_id,
+            name,
+            city,
+            municipality_code,
+            care_type,
+            status,
+            latitude,
+            longitude,
+            _,
+            services,
+        ) in rows
+    ]
+    return hits, rows[0][9] if rows else 0
+
+
 def _matching_sql(words: Sequence[Word]) -> RawSQL:
-    """The ids of units whose name or city has every word (one of its alternatives)."""
-    if connection.vendor == "postgresql":
-        condition, params = _conditions(words)
-        return RawSQL(f"SELECT s.unit_id FROM directory_unit_search s WHERE {condition}", params)  # noqa: S611, S608 - fixed fragments; every value is a parameter
+    """SQLite: the ids of units whose name or city has every word (one of its alternatives)."""
     substrings, whole = [], []
     for alternatives in words:
         stems = [swedish.stem(word) for word in alternatives]
@@ -392,49 +482,6 @@ def _matching_sql(words: Sequence[Word]) -> RawSQL:
         parts.append("SELECT unit_id FROM directory_unit_words WHERE directory_unit_words MATCH %s")
         params.append(" AND ".join(f"({w})" for w in whole))
     return RawSQL(" INTERSECT ".join(parts), params)  # noqa: S611 - fixed fragments; values are parameters
-
-
-def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
-    """PostgreSQL: ``_score`` in SQL over ``directory_unit u`` and its ``directory_unit_search s``
-    (the tsvector answers "the stem of a word of the name": weight A)."""
-    terms, params = [], []
-    for alternatives in words:
-        cases = []
-        for word in alternatives:
-            stem = swedish.stem(word)
-            cases.append(
-                "CASE WHEN s.document @@ to_tsquery('swedish', %s) THEN 8"
-                " WHEN ' ' || lower(u.name) LIKE %s THEN 4 WHEN lower(u.name) LIKE %s THEN 2 ELSE 1 END"
-            )
-            params += [f"{word}:A", f"% {stem}%", _like(stem)]
-        terms.append(f"GREATEST({', '.join(cases)})")
-    return " + ".join(terms), params
-
-
-def _ranked_in_sql(
-    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
-) -> tuple[list[Hit], int]:
-    """PostgreSQL: match, order (by rank or distance), count and page in one statement."""
-    public_sql, public_params = units.values("pk").query.sql_with_params()
-    condition, condition_params = _conditions(words)
-    order_params: list[object]
-    if query.sort == DISTANCE and query.origin is not None:
-        order, order_params = _distance_sql(query.origin)
-        order += " ASC NULLS LAST"
-    else:
-        score, score_params = score_sql(words)
-        order, order_params = f"{score} DESC, char_length(u.name)", [*score_params]
-    sql = (
-        "SELECT u.*, COUNT(*) OVER () AS vk_total"  # noqa: S608 - fixed fragments; values are parameters
-        " FROM directory_unit u JOIN directory_unit_search s ON s.unit_id = u.id"
-        f" WHERE u.id IN ({public_sql}) AND {condition}"
-        f" ORDER BY {order}, u.name, u.id LIMIT %s"
-    )
-    with _index_plans():
-        page = list(Unit.objects.raw(sql, [*public_params, *condition_params, *order_params, limit]))
-    prefetch_related_objects(page, "eservices")
-    total = getattr(page[0], "vk_total", 0) if page else 0
-    return [_hit(unit, query) for unit in page], total
 
 
 def _score(name: str, words: Sequence[Word]) -> int:
@@ -458,15 +505,26 @@ def _score(name: str, words: Sequence[Word]) -> int:
     return total
 
 
-def _ranked_in_python(
-    units: QuerySet[Unit], words: Sequence[Word], query: UnitQuery, limit: int
-) -> tuple[list[Hit], int]:
-    """SQLite: FTS5 found the matches; rank them here by the rules PostgreSQL runs in SQL."""
-    matches = list(units.values_list("pk", "name"))
-    matches.sort(key=lambda row: (-_score(row[1], words), len(row[1]), row[1], row[0].hex))
-    ids = [pk for pk, _ in matches[:limit]]
-    by_id = Unit.objects.prefetch_related("eservices").in_bulk(ids)
-    return [_hit(by_id[pk], query) for pk in ids], len(matches)
+def _ranked_here(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple[list[Hit], int]:
+    """SQLite: FTS5 finds the matches (``_matching_sql``); they are ranked here, by the rules
+    PostgreSQL runs in SQL, unless they are ordered by distance or name."""
+    units = _filtered(query)
+    if words:
+        units = units.filter(pk__in=_matching_sql(words))
+        if query.sort != DISTANCE:
+            matches = list(units.values_list("pk", "name"))
+            matches.sort(key=lambda row: (-_score(row[1], words), len(row[1]), row[1], row[0].hex))
+            ids = [pk for pk, _ in matches[:limit]]
+            by_id = Unit.objects.prefetch_related("eservices").in_bulk(ids)
+            return [_hit(by_id[pk], query) for pk in ids], len(matches)
+    ordered = units.prefetch_related("eservices")
+    order: list[Any] = ["name", "pk"]
+    if query.sort == DISTANCE and query.origin is not None:
+        ordered = ordered.annotate(distance=_distance_expression(query.origin))
+        order = [F("distance").asc(nulls_last=True), *order]
+    page = list(ordered.order_by(*order)[:limit])
+    total = len(page) if len(page) < limit else units.count()
+    return [_hit(unit, query) for unit in page], total
 
 
 def _typo_alternatives(words: Sequence[Word]) -> list[Word]:
@@ -474,39 +532,58 @@ def _typo_alternatives(words: Sequence[Word]) -> list[Word]:
     resemble it most (the highest similarity of the folded forms, at least ``TYPO_SIMILARITY``; if
     several are as like it, up to ``TYPO_ALTERNATIVES`` of them, alphabetically); a word with no such
     neighbour stays as it is."""
+    lookup = _neighbours_in_sql if connection.vendor == "postgresql" else _neighbours_here
     replaced: list[Word] = []
-    for alternatives in words:
-        (word,) = alternatives
-        if _occurs(word):
-            replaced.append(alternatives)
-            continue
-        replaced.append(tuple(_similar_terms(word)) or alternatives)
+    for alternatives, neighbours in zip(words, lookup([word for (word,) in words]), strict=True):
+        best = [term for score, term in neighbours if score == neighbours[0][0]]
+        replaced.append(tuple(best) or alternatives)
     return replaced
 
 
-def _occurs(word: str) -> bool:
-    matching = _matching_sql([(word,)])
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS ({matching.sql})", matching.params)
-        row = cursor.fetchone()
-    return bool(row and row[0])
+# One row per typo candidate: the folded forms of the vocabulary as directory_search_term_folded_trgm
+# indexes them.
+_FOLDED_TERM = f"translate(term, '{swedish.FOLD_FROM}', '{swedish.FOLD_TO}')"
 
 
-def _similar_terms(word: str) -> list[str]:
-    """The words of the index most like ``word`` (ties only, at most ``TYPO_ALTERNATIVES``)."""
-    folded = swedish.fold(word)
-    if connection.vendor == "postgresql":
-        folding = f"translate(term, '{swedish.FOLD_FROM}', '{swedish.FOLD_TO}')"  # as directory_search_term_folded_trgm
-        sql = (
-            f"SELECT similarity({folding}, %s) AS score, term FROM directory_search_term"  # noqa: S608
-            f" WHERE {folding} %% %s AND similarity({folding}, %s) >= %s ORDER BY score DESC, term LIMIT %s"
+def _neighbours_in_sql(words: list[str]) -> list[list[tuple[float, str]]]:
+    """PostgreSQL, in one statement: per word, nothing if it occurs in the index, else the
+    ``TYPO_ALTERNATIVES`` words of the vocabulary most like it, (similarity, word), best first."""
+    columns: list[str] = []
+    params: list[Any] = []
+    for word in words:
+        condition, condition_params = _conditions([(word,)], "s")
+        columns.append(
+            f"CASE WHEN EXISTS (SELECT FROM directory_unit_search s WHERE {condition}) THEN NULL ELSE ARRAY("  # noqa: S608
+            "SELECT ARRAY[t.score::text, t.term] FROM ("
+            f"SELECT similarity({_FOLDED_TERM}, %s) AS score, term FROM directory_search_term"
+            f" WHERE {_FOLDED_TERM} %% %s AND similarity({_FOLDED_TERM}, %s) >= %s"
+            " ORDER BY score DESC, term LIMIT %s) t ORDER BY t.score DESC, t.term) END"
         )
+        folded = swedish.fold(word)
+        params += [*condition_params, folded, folded, folded, TYPO_SIMILARITY, TYPO_ALTERNATIVES]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone() or ()
+    return [[(float(score), term) for score, term in found or ()] for found in row]
+
+
+def _neighbours_here(words: list[str]) -> list[list[tuple[float, str]]]:
+    """SQLite: ``_neighbours_in_sql``, the similarity computed here (``swedish.similarity``)."""
+    found: list[list[tuple[float, str]]] = []
+    terms: list[str] | None = None
+    for word in words:
+        matching = _matching_sql([(word,)])
         with connection.cursor() as cursor:
-            cursor.execute(sql, [folded, folded, folded, TYPO_SIMILARITY, TYPO_ALTERNATIVES])
-            best = cursor.fetchall()
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT term FROM directory_unit_terms WHERE length(term) >= 3")
-            scored = [(swedish.similarity(swedish.fold(term), folded), term) for (term,) in cursor.fetchall()]
+            cursor.execute(f"SELECT EXISTS ({matching.sql})", matching.params)
+            row = cursor.fetchone()
+            if row and row[0]:
+                found.append([])
+                continue
+            if terms is None:
+                cursor.execute("SELECT term FROM directory_unit_terms WHERE length(term) >= 3")
+                terms = [term for (term,) in cursor.fetchall()]
+        folded = swedish.fold(word)
+        scored = [(swedish.similarity(swedish.fold(term), folded), term) for term in terms]
         best = sorted((s for s in scored if s[0] >= TYPO_SIMILARITY), key=lambda s: (-s[0], s[1]))
-    return [term for score, term in best[:TYPO_ALTERNATIVES] if score == best[0][0]]
+        found.append(best[:TYPO_ALTERNATIVES])
+    return found

@@ -5,7 +5,8 @@ catalogue import, COPY) updates it in the same transaction.
 PostgreSQL (extension pg_trgm):
 - ``directory_unit_search``: per unit, ``document`` = the ``swedish`` tsvector of the name (weight A)
   and the city (weight B), GIN-indexed; ``words`` = lower(name || ' ' || city), trigram-GIN-indexed
-  for substring matching (compound words by their parts).
+  for substring matching (compound words by their parts). The GIN indexes have no pending list
+  (``fastupdate = off``, below).
 - ``directory_search_term``: the words (3+ letters) of every name and city, trigram-GIN-indexed on
   their folded form: the vocabulary the typo fallback corrects against. It only grows (a word of a
   renamed unit stays; a correction to it finds nothing, which is harmless); TRUNCATE empties it.
@@ -31,6 +32,17 @@ from vardkontakt.directory.swedish import FOLD_FROM, FOLD_TO  # as swedish.fold
 
 SQLITE_TRIGRAM = (3, 34, 0)  # the first SQLite with FTS5's trigram tokenizer
 
+# GIN indexes without a pending list: with fastupdate (PostgreSQL's default) new entries wait in an
+# unsorted list that every search reads through until a VACUUM merges it; after a bulk load of 15,000
+# units that doubled the cost of a search (bench/search.py). Units change seldom; writing each entry
+# into the index at once costs little.
+_GIN = "WITH (fastupdate = off)"
+GIN_INDEXES = (
+    "directory_unit_search_document",
+    "directory_unit_search_words_trgm",
+    "directory_search_term_folded_trgm",
+)
+
 POSTGRESQL = [
     """
     CREATE TABLE IF NOT EXISTS directory_unit_search (
@@ -39,12 +51,16 @@ POSTGRESQL = [
         words text NOT NULL
     )
     """,
-    "CREATE INDEX IF NOT EXISTS directory_unit_search_document ON directory_unit_search USING gin (document)",
-    """CREATE INDEX IF NOT EXISTS directory_unit_search_words_trgm
-       ON directory_unit_search USING gin (words gin_trgm_ops)""",
+    f"""CREATE INDEX IF NOT EXISTS directory_unit_search_document
+       ON directory_unit_search USING gin (document) {_GIN}""",
+    f"""CREATE INDEX IF NOT EXISTS directory_unit_search_words_trgm
+       ON directory_unit_search USING gin (words gin_trgm_ops) {_GIN}""",
     "CREATE TABLE IF NOT EXISTS directory_search_term (term text PRIMARY KEY)",
     f"""CREATE INDEX IF NOT EXISTS directory_search_term_folded_trgm
-       ON directory_search_term USING gin (translate(term, '{FOLD_FROM}', '{FOLD_TO}') gin_trgm_ops)""",
+       ON directory_search_term USING gin (translate(term, '{FOLD_FROM}', '{FOLD_TO}') gin_trgm_ops) {_GIN}""",
+    # An index of an earlier install: the same setting, and what waits in its pending list merged.
+    *(f"ALTER INDEX {index} SET (fastupdate = off)" for index in GIN_INDEXES),
+    *(f"SELECT gin_clean_pending_list('{index}')" for index in GIN_INDEXES),
     """
     CREATE OR REPLACE FUNCTION directory_unit_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from vardkontakt.directory.contact_card import offers, service_area
@@ -10,6 +12,7 @@ from vardkontakt.directory.models import CareType, EService
 from vardkontakt.directory.search import (
     DISTANCE,
     RELEVANCE,
+    Hit,
     SearchResult,
     UnitQuery,
     municipalities,
@@ -55,15 +58,40 @@ def search(request: HttpRequest) -> HttpResponse:
                 (parameter, errors[argument]) for parameter, argument in FIELDS if argument in errors
             ],
             "result": result,
+            "rows": _rows(result.hits) if result else [],
             "origin": query.origin if query else None,
             "sort": query.sort if query else values["sort"],
-            "municipalities": municipalities(),
-            "care_types": CareType.choices,
-            "eservices": EService.choices,
+            # The options of the selects: (value, label, selected).
+            "municipalities": [(m.code, m.name, m.code == values["municipality"]) for m in municipalities()],
+            "care_types": [(code, label, code == values["care_type"]) for code, label in CareType.choices],
+            "eservices": [(code, label, code == values["eservice"]) for code, label in EService.choices],
             "relevance": RELEVANCE,
             "distance": DISTANCE,
         },
     )
+
+
+_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
+def _rows(hits: list[Hit]) -> list[tuple[str, str, str, float | None, str]]:
+    """Per hit, what the page shows: the address of its contact card, its name, its city, its distance
+    and the line of its e-services ("E-tjänster: …" or "Inga e-tjänster i Vårdkontakt"). The address is
+    reversed and the labels are translated once per page rather than once per hit; the HTML is what
+    ``{% url %}`` and ``{% translate %}`` would give (tests/test_search.py)."""
+    url = reverse("directory:unit", args=[_PLACEHOLDER])
+    labels = {service: str(service.label) for service in EService}
+    prefix, none = gettext("E-tjänster:"), gettext("Inga e-tjänster i Vårdkontakt")
+    return [
+        (
+            url.replace(_PLACEHOLDER, str(hit.id), 1),
+            hit.name,
+            hit.city,
+            hit.distance_km,
+            f"{prefix} {', '.join(labels[service] for service in hit.eservices)}" if hit.eservices else none,
+        )
+        for hit in hits
+    ]
 
 
 @require_safe

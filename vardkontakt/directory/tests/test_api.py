@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from ninja.renderers import JSONRenderer
+from pytest_django import DjangoAssertNumQueries
 
+from vardkontakt.api.routers import api
 from vardkontakt.conftest import Demo
+from vardkontakt.directory.api import UnitOut
 from vardkontakt.directory.models import Agreement, EService, Unit, UnitEService, UnitStatus
 from vardkontakt.directory.search import PAGE_SIZE
 
@@ -43,6 +48,53 @@ def test_units_by_name_with_their_active_e_services(demo: Demo, client: Client) 
         "distance_km": None,
     }
     assert data[2]["eservices"] == []  # LISTED
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "solna"},
+        {"q": "vårdcentral", "lat": "59.4439", "lon": "18.0687"},
+        {"q": "vårdcental solna"},
+        {"eservice": "booking"},
+        {"q": "xqzvbnm"},
+    ],
+)
+def test_the_body_is_what_ninja_writes_through_the_schema(
+    demo: Demo, client: Client, params: dict[str, str]
+) -> None:
+    # The view writes its JSON itself; it must be what validating through UnitOut and ninja's renderer
+    # would give: the same fields, in the same order, of the same types, in the same bytes.
+    response = client.get(URL, params)
+
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    through_schema = [UnitOut.model_validate(row).model_dump() for row in response.json()]
+    assert response.content.decode() == JSONRenderer().render(
+        response.wsgi_request, through_schema, response_status=200
+    )
+
+
+def test_the_openapi_document_describes_a_list_of_units() -> None:
+    operation = api.get_openapi_schema()["paths"]["/api/v1/units"]["get"]
+
+    content = operation["responses"][200]["content"]["application/json"]["schema"]
+    assert content == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/UnitOut"},
+        "title": "Response",
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ranks in Python, in more statements")
+def test_a_search_is_one_statement(
+    demo: Demo, client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(1):
+        get(client, q="vårdcentral solna", eservice="booking")
+    with django_assert_num_queries(1):
+        get(client, municipality="0184", care_type="primary_care")
+    with django_assert_num_queries(3):  # nothing found, the words' neighbours, the corrected search
+        get(client, q="vårdcental solna")
 
 
 def test_filters(demo: Demo, client: Client) -> None:

@@ -7,17 +7,21 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.template import engines
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from pytest_django import DjangoAssertNumQueries
 
 from vardkontakt.conftest import Demo
 from vardkontakt.directory.models import Agreement, CareType, EService, Unit, UnitEService, UnitStatus
 from vardkontakt.directory.search import PAGE_SIZE, Place, UnitQuery, public_units, search_units
+from vardkontakt.directory.views import _rows
 
 
 def names(query: UnitQuery) -> list[str]:
-    return [unit.name for unit in search_units(query).units]
+    return [hit.name for hit in search_units(query).hits]
 
 
 def page(client: Client, **params: str) -> str:
@@ -129,7 +133,7 @@ def test_the_result_counts_all_matches_and_holds_one_page(demo: Demo) -> None:
     result = search_units(UnitQuery(text="provmottagning"))
 
     assert result.total == PAGE_SIZE + 5
-    assert [unit.name for unit in result.units] == [f"Provmottagning {n:02}" for n in range(PAGE_SIZE)]
+    assert [hit.name for hit in result.hits] == [f"Provmottagning {n:02}" for n in range(PAGE_SIZE)]
 
 
 # Validation
@@ -228,6 +232,25 @@ def test_results_show_city_and_active_e_services(demo: Demo, client: Client) -> 
     assert "Inga e-tjänster i Vårdkontakt" in vaccination[: vaccination.index("</li>")]  # LISTED
 
 
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_rows_are_what_the_template_tags_they_replace_write(demo: Demo, language: str) -> None:
+    UnitEService.objects.filter(unit=demo.unit("solna"), service=EService.JOURNAL).update(active=False)
+    hits = search_units(UnitQuery(text="solna")).hits
+    tags = engines["django"].from_string(
+        "{% load i18n %}{% for hit in hits %}{% url 'directory:unit' hit.id %}|{% if hit.eservices %}"
+        '{% translate "E-tjänster:" %} {% for service in hit.eservices %}{{ service.label }}'
+        "{% if not forloop.last %}, {% endif %}{% endfor %}"
+        '{% else %}{% translate "Inga e-tjänster i Vårdkontakt" %}{% endif %};{% endfor %}'
+    )
+    rows = engines["django"].from_string(
+        "{% for href, name, city, distance, services in rows %}{{ href }}|{{ services }};{% endfor %}"
+    )
+
+    with translation.override(language):
+        assert rows.render({"rows": _rows(hits)}) == tags.render({"hits": hits})
+    assert len(hits) == 3
+
+
 def test_page_filters_by_municipality_care_type_and_e_service(demo: Demo, client: Client) -> None:
     assert result_names(page(client, kommun="0160")) == ["Barnavårdscentralen Täby"]
     assert result_names(page(client, kommun="0184", etjanst="rheumatology")) == [
@@ -284,6 +307,15 @@ def test_page_says_when_it_shows_only_the_first_results(demo: Demo, client: Clie
     assert f"{PAGE_SIZE + 5} mottagningar" in body
     assert f"Visar de {PAGE_SIZE} första." in body
     assert len(result_names(body)) == PAGE_SIZE
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ranks in Python, in more statements")
+def test_the_page_searches_in_one_statement(
+    demo: Demo, client: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(1):  # matches, filters, rank, count and e-services together
+        body = page(client, q="solna", etjanst="booking", plats="täby")
+    assert result_names(body) == ["Vårdcentral Solna"]
 
 
 def test_headings_run_in_order(demo: Demo, client: Client) -> None:

@@ -21,7 +21,7 @@ def search(text: str, municipality: str = "", care_type: str = "", eservice: str
 
 
 def names(text: str, municipality: str = "", care_type: str = "", eservice: str = "") -> list[str]:
-    return [unit.name for unit in search(text, municipality, care_type, eservice).units]
+    return [hit.name for hit in search(text, municipality, care_type, eservice).hits]
 
 
 def add_unit(demo: Demo, name: str, city: str, municipality: str = "0180", **fields: object) -> Unit:
@@ -76,7 +76,7 @@ def test_a_later_part_of_a_compound_matches_too(demo: Demo) -> None:
 def test_inflected_forms_find_the_same_unit(demo: Demo, text: str) -> None:
     result = search(text)
     assert result.corrected == ""  # found by stemming, not by the typo fallback
-    assert result.units[0].name == "Vårdcentral Solna"
+    assert result.hits[0].name == "Vårdcentral Solna"
 
 
 def test_stop_words_are_left_out(demo: Demo) -> None:
@@ -98,20 +98,20 @@ def test_stop_words_are_left_out(demo: Demo) -> None:
 )
 def test_a_typo_still_finds_the_unit_in_the_first_ten(demo: Demo, text: str, expected: str) -> None:
     result = search(text)
-    assert expected in [unit.name for unit in result.units[:10]]
+    assert expected in [hit.name for hit in result.hits[:10]]
     assert result.corrected  # and says that it corrected the words
 
 
 def test_the_typo_fallback_names_the_words_it_searched(demo: Demo) -> None:
     result = search("vårdcental solna")
     assert result.corrected == "vårdcentral solna"
-    assert result.units[0].name == "Vårdcentral Solna"
+    assert result.hits[0].name == "Vårdcentral Solna"
 
 
 def test_nonsense_finds_nothing(demo: Demo) -> None:
     result = search("xqzvbnm")
     assert result.total == 0
-    assert result.units == []
+    assert result.hits == []
 
 
 # å, ä and ö are letters of their own.
@@ -129,7 +129,7 @@ def test_a_o_and_a_with_dots_are_kept(demo: Demo) -> None:
 
 def test_a_word_typed_without_dots_is_found_through_the_typo_fallback(demo: Demo) -> None:
     result = search("taby")
-    assert [unit.name for unit in result.units] == ["Barnavårdscentralen Täby"]
+    assert [hit.name for hit in result.hits] == ["Barnavårdscentralen Täby"]
     assert result.corrected == "täby"
 
 
@@ -211,6 +211,18 @@ def test_the_index_follows_bulk_creates(demo: Demo) -> None:
     )
 
     assert names("provmottagning") == ["Provmottagning 00", "Provmottagning 01", "Provmottagning 02"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_the_gin_indexes_have_no_pending_list(db: None) -> None:
+    # With fastupdate every search reads through the entries not yet merged into the index.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [list(search_index.GIN_INDEXES)],
+        )
+        options = dict(cursor.fetchall())
+    assert options == {index: ["fastupdate=off"] for index in search_index.GIN_INDEXES}
 
 
 def test_installing_the_index_again_changes_nothing(demo: Demo) -> None:
