@@ -21,4 +21,7 @@ def parse_uuid(value: object) -> uuid.UUID | None:
 def first_by_id(queryset: QuerySet[M], value: object) -> M | None:
     """The row of ``queryset`` whose UUID key is ``value`` (untrusted input), or None."""
     ident = parse_uuid(value)
-    return None if ident is None else queryset.filter(pk=ident).first()
+    if ident is None:
+        return None
+    rows = list(queryset.filter(pk=ident)[:1])  # not .first(): one key needs no ORDER BY to build and run
+    return rows[0] if rows else None

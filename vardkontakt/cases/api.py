@@ -35,7 +35,14 @@ from ninja.errors import ValidationError as ApiValidationError
 from ninja.security import APIKeyCookie
 
 from vardkontakt.cases import actions, attachments, policy
-from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity, resident_inbox_page
+from vardkontakt.cases.lists import (
+    TABS,
+    InboxRow,
+    chosen_unit,
+    filter_by_tab,
+    page_by_activity,
+    resident_inbox_page,
+)
 from vardkontakt.cases.models import (
     OPEN_STATUSES,
     Attachment,
@@ -187,7 +194,7 @@ def _staff_ref(staff: Staff | None) -> PersonRef | None:
     return None if staff is None else PersonRef(id=staff.pk, name=staff.full_name)
 
 
-def _overdue(case: Case) -> bool:
+def _overdue(case: Case | InboxRow) -> bool:
     return case.status not in (CaseStatus.ANSWERED, CaseStatus.CLOSED) and (
         case.promised_by < timezone.localdate()
     )
@@ -314,19 +321,27 @@ class CaseTypeOut(Schema):
     questions: list[QuestionOut]
 
 
-def _resident_row(case: Case) -> ResidentCaseRow:
+def _resident_row(case: InboxRow | Case) -> ResidentCaseRow:
+    """A row of the resident's list (lists.InboxRow), or the row of a case just changed (its unread
+    messages are not counted there: 0)."""
+    if isinstance(case, InboxRow):
+        unit = UnitRef(id=case.unit_id, name=case.unit_name)
+        case_type = TypeRef(id=case.case_type_id, name=case.case_type_name)
+        unread = case.unread
+    else:
+        unit, case_type, unread = _unit(case.unit), _type(case.case_type), 0
     return ResidentCaseRow(
         id=case.pk,
         number=case.number,
         subject=case.subject,
         status=CaseStatus(case.status),
         status_label=str(CaseStatus(case.status).label),
-        unit=_unit(case.unit),
-        case_type=_type(case.case_type),
+        unit=unit,
+        case_type=case_type,
         last_activity=case.last_activity,
         promised_by=case.promised_by,
         overdue=_overdue(case),
-        unread=getattr(case, "unread", 0),
+        unread=unread,
     )
 
 

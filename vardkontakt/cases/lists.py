@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from vardkontakt.cases import policy
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident, User
 from vardkontakt.ids import parse_uuid
@@ -22,6 +23,7 @@ from vardkontakt.ids import parse_uuid
 PAGE_SIZE = 25
 UNANSWERED = (CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def filter_by_tab(cases: QuerySet[Case], tab: str) -> QuerySet[Case]:
 # --- Keyset pagination on (last_activity, id), newest first ---------------------------------------
 
 
-def _cursor(case: Case) -> str:
+def _cursor(case: Any) -> str:
     micros = (case.last_activity - _EPOCH) // timedelta(microseconds=1)
     return f"{micros}.{case.pk.hex}"
 
@@ -72,10 +74,11 @@ def _after(value: str) -> tuple[datetime, uuid.UUID] | None:
 
 
 def page_by_activity(
-    cases: QuerySet[Case], after: str, size: int = PAGE_SIZE
-) -> tuple[list[Case], str | None]:
+    cases: QuerySet[Case, _Row], after: str, size: int = PAGE_SIZE
+) -> tuple[list[_Row], str | None]:
     """One page of ``cases``, newest activity first, starting after the cursor; and the next cursor.
-    A malformed cursor is answered like a malformed id: 404."""
+    The rows are what ``cases`` gives (model instances, or named rows with ``pk`` and
+    ``last_activity``). A malformed cursor is answered like a malformed id: 404."""
     if after:
         position = _after(after)
         if position is None:
@@ -111,32 +114,84 @@ def unit_of_request(request: HttpRequest, units: list[Unit]) -> Unit:
 RESIDENT_PAGE_SIZE = 20
 
 
+class InboxRow(NamedTuple):
+    """One case of the resident's inbox, as the page and the API show it."""
+
+    pk: uuid.UUID
+    number: str
+    subject: str
+    status: str
+    last_activity: datetime
+    promised_by: date
+    unit_id: uuid.UUID
+    unit_name: str
+    case_type_id: uuid.UUID
+    case_type_name: str
+    unread: int  # messages from the clinic the resident has not opened
+
+
+_INBOX_COLUMNS = (
+    "pk",
+    "number",
+    "subject_sealed",
+    "status",
+    "last_activity",
+    "promised_by",
+    "unit_id",
+    "unit__name",
+    "case_type_id",
+    "case_type__name",
+    "unread",
+)
+
+# The unread messages from the clinic, counted for each row of the page (a correlated subquery: the
+# database runs it only for the rows the LIMIT keeps, through the messages' case index). Written in
+# SQL because building the same Subquery(Count(...)) in the ORM costs more per request (~0.3 ms of
+# CPU) than the database spends running it.
+_UNREAD = RawSQL(
+    'SELECT COUNT(*) FROM "cases_message" WHERE "cases_message"."case_id" = "cases_case"."id"'
+    ' AND "cases_message"."author_kind" = %s AND "cases_message"."read_by_resident_at" IS NULL',
+    (AuthorKind.STAFF.value,),
+    output_field=IntegerField(),
+)
+
+
+def _subject(pk: uuid.UUID, sealed: bytes) -> str:
+    """The case's subject in clear, opened as ``Case.subject`` opens it (crypto.fields)."""
+    return Case.from_db(None, ("id", "subject_sealed"), (pk, sealed)).subject
+
+
 def resident_inbox_page(
     resident: Resident, after: str = "", *, by: User | None = None, archived: bool = False
-) -> tuple[list[Case], str | None]:
+) -> tuple[list[InboxRow], str | None]:
     """One page of the resident's cases, newest activity first, by keyset on (last_activity, id):
     the cases after the cursor, and the cursor of the next page if there is one. ``by`` is who looks
     (a guardian in proxy mode: policy.cases_of_resident); ``archived`` picks the "Arkiverade" view.
 
-    The page is taken first, through the (resident, archived_by_resident, last_activity) index, and
-    the unread messages are then counted for that page only: counting in the same query would group
-    every message of the resident's whole history before the limit applies."""
+    One statement: the page through the (resident, archived_by_resident, last_activity) index, the
+    clinic's and the type's names, and the unread messages counted for the rows of the page only
+    (counting in a join would group every message of the resident's whole history before the limit
+    applies). The rows are the columns shown, not model instances of three tables."""
     cases = (
         policy.cases_of_resident(resident, by=by)
         .filter(archived_by_resident=archived)
-        .select_related("unit", "case_type")
+        .annotate(unread=_UNREAD)
+        .values_list(*_INBOX_COLUMNS, named=True)
     )
     rows, next_cursor = page_by_activity(cases, after, RESIDENT_PAGE_SIZE)
-    unread = dict(
-        Message.objects.filter(
-            case__in=[row.pk for row in rows],
-            author_kind=AuthorKind.STAFF,
-            read_by_resident_at__isnull=True,
+    return [
+        InboxRow(
+            pk=row.pk,
+            number=row.number,
+            subject=_subject(row.pk, row.subject_sealed),
+            status=row.status,
+            last_activity=row.last_activity,
+            promised_by=row.promised_by,
+            unit_id=row.unit_id,
+            unit_name=row.unit__name,
+            case_type_id=row.case_type_id,
+            case_type_name=row.case_type__name,
+            unread=row.unread,
         )
-        .values("case")
-        .annotate(count=Count("id"))
-        .values_list("case", "count")
-    )
-    for row in rows:
-        row.unread = unread.get(row.pk, 0)  # type: ignore[attr-defined]
-    return rows, next_cursor
+        for row in rows
+    ], next_cursor

@@ -21,6 +21,7 @@ from vardkontakt.cases import actions, attachments, policy
 from vardkontakt.cases.forms import CaseForm, ReplyForm, add_action_error
 from vardkontakt.cases.lists import resident_inbox_page
 from vardkontakt.cases.models import Attachment, AuthorKind, Case, CaseStatus, CaseType
+from vardkontakt.cases.templatetags.case_lists import resident_case_rows
 from vardkontakt.cases.views_clinics import ARCHIVE_VIEW, VIEW_PARAM
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
@@ -59,10 +60,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     archive_url = f"{inbox_url}?{urlencode({VIEW_PARAM: ARCHIVE_VIEW})}"
     context = {
         **_acting_context(request),
-        "cases": cases,
+        "rows": resident_case_rows(cases, timezone.localdate()),
         "next_url": f"?{urlencode({**view, CURSOR_PARAM: next_cursor})}" if next_cursor else "",
         "first_url": (archive_url if archived else inbox_url) if after else "",
-        "today": timezone.localdate(),
         "archived": archived,
         "archive_url": archive_url,
     }

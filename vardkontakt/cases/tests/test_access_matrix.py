@@ -296,3 +296,35 @@ def test_a_handler_who_is_revoked_is_no_longer_offered_for_distribution(matrix_w
     with pytest.raises(ValidationError) as raised:
         actions.distribute_case(staff=maria, case_id=case.pk, handler_id=hedvig.pk)
     assert "handler" in raised.value.message_dict
+
+
+def test_the_cases_of_one_clinic_are_the_visible_cases_there(matrix_world: World) -> None:
+    """policy.cases_visible_to_staff(staff, unit=…) (the clinic inbox) answers from the roles held at
+    that clinic: the same cases as the general queryset narrowed to the clinic, for every staff persona
+    and clinic, inside a request (grants read once) and outside, with a case assigned to one handler
+    and answered by another."""
+    from vardkontakt.directory.models import Unit
+    from vardkontakt.roles.policy import grants_read_once
+
+    maria, hans, hedvig = (matrix_world.member(k) for k in ("maria", "hans", "hedvig"))
+    actions.answer_case(staff=hans, case_id=matrix_world.case("anna").pk, body="Kom in på torsdag.")
+    actions.distribute_case(staff=maria, case_id=matrix_world.case("anna").pk, handler_id=hedvig.pk)
+    actions.distribute_case(staff=maria, case_id=matrix_world.case("lars").pk, handler_id=hans.pk)
+    units = list(Unit.objects.all())
+    seen: dict[str, int] = {}
+    for key in sorted(STAFF_KEYS):
+        staff = matrix_world.member(key)
+        for unit in units:
+            expected = set(
+                policy.cases_visible_to_staff(staff).filter(unit=unit).values_list("pk", flat=True)
+            )
+            assert (
+                set(policy.cases_visible_to_staff(staff, unit=unit).values_list("pk", flat=True)) == expected
+            )
+            with grants_read_once():
+                within = policy.cases_visible_to_staff(staff, unit=unit).values_list("pk", flat=True)
+                assert set(within) == expected
+            if expected:
+                seen[key] = seen.get(key, 0) + len(expected)
+    # The receivers see their clinic's cases; Hans the one assigned to him and the one he answered.
+    assert seen == {"maria": 4, "olle": 1, "hans": 2, "hedvig": 1}

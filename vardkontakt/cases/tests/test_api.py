@@ -97,6 +97,25 @@ def test_resident_list_pages_by_keyset_cursor(world: World) -> None:
     assert ids[-1] == str(world.case("anna").pk)  # the oldest activity last
 
 
+def test_archiving_answers_the_row_the_list_shows_with_no_unread_count(world: World) -> None:
+    case = world.case("anna")
+    actions.answer_case(staff=world.member("hans"), case_id=case.pk, body="Välkommen in på torsdag.")
+    client = resident(world, "anna")
+    listed = next(row for row in client.get(API).json()["items"] if row["id"] == str(case.pk))
+    assert listed["unread"] == 1
+    response = post(client, f"{API}/{case.pk}/archive", {"archived": True})
+    assert response.status_code == 200
+    archived = client.get(API, {"archived": True}).json()["items"]
+    assert [row["id"] for row in archived] == [str(case.pk)]
+    # The archive's answer is the list's row, except that it does not count unread messages (0).
+    assert response.json() == {**archived[0], "unread": 0}
+    assert {**archived[0], "unread": 0} == {
+        **listed,
+        "unread": 0,
+        "last_activity": archived[0]["last_activity"],
+    }
+
+
 def test_guardian_in_proxy_mode_lists_and_reads_the_childs_cases_only(world: World) -> None:
     client = resident(world, "anna", acting_for="elsa")
     assert [row["id"] for row in client.get(API).json()["items"]] == [str(world.case("elsa").pk)]

@@ -3,6 +3,8 @@ show (no query per row), and read the member's grants once per request."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -46,6 +48,9 @@ def test_the_clinic_inbox_asks_as_many_queries_for_one_case_as_for_many(demo: De
     for n in range(3):
         _distribute_and_answer(demo, send(demo, subject=f"Ärende {n}"))
     assert len(_queries(client, f"{inbox}?flik=besvarade")) == len(one)
+    # The list reads only what it shows: not the sealed subject, nor the clinic's or the case type's texts.
+    for column in ('"subject_sealed"', '"description"', '"form"', '"standard_replies"', '"opening_hours"'):
+        assert not any(column in sql for sql in many), column
 
 
 def test_the_resident_inbox_asks_as_many_queries_for_one_case_as_for_many(demo: Demo) -> None:
@@ -61,6 +66,30 @@ def test_the_resident_inbox_asks_as_many_queries_for_one_case_as_for_many(demo: 
     many = _queries(client, inbox)
     assert len(many) == len(one)
     assert _grant_reads(many) == 0
+    # One statement gives the page and counts the unread messages of its rows (lists.resident_inbox_page).
+    reads = [sql for sql in many if '"cases_case"' in sql or '"cases_message"' in sql]
+    assert len(reads) == 1 and 'FROM "cases_message"' in reads[0]
+
+
+def test_sending_a_case_asks_as_many_queries_the_first_time_as_later(demo: Demo) -> None:
+    anna, solna = demo.resident("anna"), demo.unit("solna")
+    client = log_in_resident(Client(), anna)
+    kind = resident_helpers.case_type("skicka-meddelande")
+    url = f"{reverse('cases:new')}?mottagning={solna.pk}&typ={kind.pk}"
+
+    def post() -> list[str]:
+        data = {"subject": "Fråga", "body": "Hej", "accept_terms": "on", "resident": str(anna.pk)}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {**data, "idempotency_key": str(uuid.uuid4())})
+        assert response.status_code == 302
+        return [q["sql"] for q in captured.captured_queries]
+
+    first, later = post(), post()
+    assert len(first) == len(later)
+    # A first submit does not look its idempotency key up (actions.send_case): only a refusal or
+    # the insert's clash with an earlier case does.
+    lookups = [sql for sql in first if sql.startswith("SELECT") and "idempotency_key" in sql]
+    assert lookups == []
 
 
 def test_the_case_page_asks_as_many_queries_for_one_message_as_for_many(demo: Demo) -> None:

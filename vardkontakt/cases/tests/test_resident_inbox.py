@@ -7,13 +7,15 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vardkontakt.cases import actions, lists
-from vardkontakt.cases.models import Case
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message
+from vardkontakt.cases.templatetags.case_lists import resident_case_rows
 from vardkontakt.cases.tests.resident_helpers import send
 from vardkontakt.conftest import Demo
 
@@ -114,3 +116,42 @@ def test_a_malformed_cursor_is_answered_like_a_malformed_id(demo: Demo, resident
     case = send(demo.resident("anna"), demo.unit("solna"))
     for cursor in ("nonsense", "2026-01-01T00:00:00_x", "_" + str(case.pk), "123." + "z" * 32):
         assert resident_client.get(INBOX, {"efter": cursor}).status_code == 404
+
+
+# The loop of cases/resident_inbox.html before case_lists.resident_case_rows built the rows (with the
+# row's own names for the clinic's and the type's names: unit_name, case_type_name).
+TEMPLATE_LOOP = """{% load i18n case_lists %}{% translate "Inga olästa" as no_unread %}{% for case in cases %}
+        <tr class="govuk-table__row">
+          <td class="govuk-table__cell">
+            <a class="govuk-link" href="{{ case.pk|url_with_id:'cases:detail' }}">{{ case.subject }}</a>
+            <span class="govuk-body-s govuk-!-display-block">{{ case.number }}</span>
+          </td>
+          <td class="govuk-table__cell">{{ case.unit_name }}</td>
+          <td class="govuk-table__cell">{{ case.case_type_name }}</td>
+          <td class="govuk-table__cell"><strong class="govuk-tag{% if case.status == 'closed' %} govuk-tag--grey{% elif case.status == 'answered' %} govuk-tag--green{% endif %}">{{ case.status|status_label }}</strong></td>
+          <td class="govuk-table__cell">{% if case.unread %}<strong class="govuk-tag govuk-tag--blue">{% blocktranslate count counter=case.unread %}{{ counter }} oläst{% plural %}{{ counter }} olästa{% endblocktranslate %}</strong>{% else %}<span class="govuk-visually-hidden">{{ no_unread }}</span>{% endif %}</td>
+          <td class="govuk-table__cell">{% if case.status == 'answered' or case.status == 'closed' %}–{% else %}{{ case.promised_by|iso_day }}{% if case.promised_by < today %} <strong class="govuk-tag govuk-tag--red">{% translate "Försenat" %}</strong>{% endif %}{% endif %}</td>
+        </tr>
+        {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_rows_print_what_the_template_loop_printed(demo: Demo, language: str) -> None:
+    anna, solna = demo.resident("anna"), demo.unit("solna")
+    today = timezone.localdate()
+    staff_user = demo.member("maria").user
+    # Every status, overdue or not, 0, 1 and 2 unread, and a subject that must be escaped.
+    for n, status in enumerate([*CaseStatus.values, *CaseStatus.values]):
+        case = send(anna, solna, subject=f"<b>\"Fråga\" {n} & 'svar'</b>")
+        promised = today + timedelta(days=1 if n % 2 else -1)
+        Case.objects.filter(pk=case.pk).update(status=status, promised_by=promised)
+        for _ in range(n % 3):
+            message = Message(case=case, author=staff_user, author_kind=AuthorKind.STAFF)
+            message.body = "Svar"
+            message.save()
+    rows, _cursor = lists.resident_inbox_page(anna)
+    assert {row.unread for row in rows} == {0, 1, 2}
+    with translation.override(language):
+        expected = Template(TEMPLATE_LOOP).render(Context({"cases": rows, "today": today}))
+        assert resident_case_rows(rows, today) == expected
+    assert "&lt;b&gt;&quot;Fråga&quot; 0 &amp; &#x27;svar&#x27;&lt;/b&gt;" in expected

@@ -10,14 +10,16 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from vardkontakt.cases import actions
 from vardkontakt.cases.models import Case, CaseStatus, Message, UnitCaseType
 from vardkontakt.cases.tests.resident_helpers import case_type
 from vardkontakt.conftest import Demo, log_in_resident
-from vardkontakt.directory.models import UnitStatus
+from vardkontakt.directory.models import Unit, UnitStatus
 from vardkontakt.identity.session import ACTING_FOR_KEY
 
 NEW = reverse("cases:new")
@@ -90,6 +92,48 @@ def test_a_double_submitted_form_creates_one_case(demo: Demo, resident_client: C
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
     assert Case.objects.count() == 1 and Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "clinic_deactivated",  # refused before anything is written
+        "type_withdrawn",
+        "empty_subject",  # refused by the form's checks
+        "nothing",  # accepted, and the insert clashes with the first case's key
+    ],
+)
+def test_a_repeated_send_returns_the_first_case_whatever_changed_since(demo: Demo, change: str) -> None:
+    anna, solna, kind = demo.resident("anna"), demo.unit("solna"), case_type("skicka-meddelande")
+    key = uuid.uuid4()
+
+    def send(subject: str = "Fråga") -> Case:
+        return actions.send_case(
+            user=anna.user,
+            resident=anna,
+            unit=solna,
+            case_type=kind,
+            subject=subject,
+            body="Hej",
+            answers={},
+            accepted_terms=True,
+            idempotency_key=key,
+        )
+
+    first = send()
+    if change == "clinic_deactivated":
+        Unit.objects.filter(pk=solna.pk).update(status=UnitStatus.INACTIVE)
+    elif change == "type_withdrawn":
+        UnitCaseType.objects.filter(unit=solna, case_type=kind).update(active=False)
+    again = send("" if change == "empty_subject" else "Fråga")
+    assert again.pk == first.pk
+    assert Case.objects.count() == 1 and Message.objects.count() == 1
+    # A new key is refused as usual, and still creates nothing.
+    if change != "nothing":
+        key = uuid.uuid4()
+        with pytest.raises(ValidationError):
+            send("" if change == "empty_subject" else "Fråga")
+        assert Case.objects.count() == 1
 
 
 def test_each_showing_of_the_form_has_its_own_key(demo: Demo, resident_client: Client) -> None:
