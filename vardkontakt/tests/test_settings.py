@@ -208,3 +208,14 @@ def test_postgresql_binds_on_the_server_and_prepares_keeping_the_urls_own_option
     }
     sqlite_options = database_from_url("sqlite:///tmp/vk.sqlite3")["OPTIONS"]
     assert isinstance(sqlite_options, dict) and "server_side_binding" not in sqlite_options
+
+
+def test_the_wsgi_application_loads_its_views_and_freezes_what_it_loaded(tmp_path: Path) -> None:
+    script = (
+        "import gc, sys; import vardkontakt.wsgi; "
+        "print(gc.get_freeze_count(), 'vardkontakt.cases.views_staff' in sys.modules)"
+    )
+    result = start(tmp_path, "-c", script, **production(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    frozen, views_loaded = result.stdout.split()
+    assert int(frozen) > 10_000 and views_loaded == "True"
