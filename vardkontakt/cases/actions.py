@@ -248,7 +248,7 @@ def _send_case(
 ) -> Case:
     if not admits(unit, resident) or policy.guardian_blocked_at(user, resident, unit):
         raise ValidationError(_("Du kan inte skicka ärenden till den här mottagningen."), code="unit")
-    if not policy.case_types_for(unit, resident).filter(pk=case_type.pk).exists():
+    if not policy.may_choose(unit, resident, case_type):
         raise ValidationError(_("Mottagningen tar inte emot den här typen av ärenden."), code="case_type")
     errors: dict[str, Any] = {}
     try:
@@ -356,12 +356,18 @@ def mark_read_by_resident(case: Case) -> None:
 # --- Staff ------------------------------------------------------------------------------------------
 
 
-def open_case_for_staff(staff: Staff, case_id: object, *, for_update: bool = False) -> Case:
+def open_case_for_staff(
+    staff: Staff, case_id: object, *, for_update: bool = False, only: Sequence[str] = ()
+) -> Case:
     """The case, if ``staff`` may see it, with the read written to the access log in this transaction.
-    Anyone else gets the same 404 as for an id that does not exist."""
+    Anyone else gets the same 404 as for an id that does not exist. ``only``: the columns the caller
+    uses (of the case and, as ``unit__name``, of its clinic, resident, case type and handler), for a
+    page that shows a few of them; the access-log row needs none beyond the keys."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("open_case_for_staff must run inside the transaction of the read")
     cases = policy.cases_visible_to_staff(staff).select_related("unit", "resident", "case_type", "handler")
+    if only:
+        cases = cases.only(*only)
     if for_update:
         cases = cases.select_for_update(of=("self",))
     case = first_by_id(cases, case_id)

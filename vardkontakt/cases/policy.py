@@ -16,7 +16,7 @@ from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import GuardianBlock, Resident, Staff, User
 from vardkontakt.identity.policy import can_act_for
 from vardkontakt.roles.models import Role
-from vardkontakt.roles.policy import has_role, units_where
+from vardkontakt.roles.policy import has_role, unit_ids_where, units_where
 
 
 def cases_of_resident(resident: Resident, *, by: User | None = None) -> QuerySet[Case]:
@@ -60,10 +60,11 @@ def cases_visible_to_staff(staff: Staff, *, unit: Unit | None = None) -> QuerySe
         if has_role(staff, Role.CASE_HANDLER, unit=unit):
             return at_unit.filter(Q(handler=staff) | Q(answered_by=staff))
         return at_unit.none()
-    receiver_units = units_where(staff, Role.CASE_RECEIVER).values("id")
-    handler_units = units_where(staff, Role.CASE_HANDLER).values("id")
+    receiver_units = unit_ids_where(staff, Role.CASE_RECEIVER)
+    handler_units = unit_ids_where(staff, Role.CASE_HANDLER)
     return Case.objects.filter(
-        Q(unit__in=receiver_units) | (Q(unit__in=handler_units) & (Q(handler=staff) | Q(answered_by=staff)))
+        Q(unit_id__in=receiver_units)
+        | (Q(unit_id__in=handler_units) & (Q(handler=staff) | Q(answered_by=staff)))
     )
 
 
@@ -108,7 +109,7 @@ def handlers_at(case: Case) -> QuerySet[Staff]:
     """Who a case at this clinic can be distributed to."""
     from vardkontakt.roles.models import RoleGrant
 
-    grants = RoleGrant.objects.in_force().filter(unit=case.unit, role=Role.CASE_HANDLER)
+    grants = RoleGrant.objects.in_force(unit_id=case.unit_id, role=Role.CASE_HANDLER)
     return Staff.objects.filter(pk__in=grants.values("staff_id")).order_by("family_name", "given_name")
 
 
@@ -129,13 +130,18 @@ def local_case_types_visible_to(staff: Staff) -> QuerySet[CaseType]:
     return CaseType.objects.filter(unit__in=units_for_case_settings(staff).values("id"))
 
 
-def case_types_for(unit: Unit, resident: Resident) -> QuerySet[CaseType]:
+def _choosable(unit: Unit, resident: Resident) -> Q:
     """The types ``resident`` may choose at ``unit``: active there, not the reverse flow's, and, if
     restricted, handed to this resident until today or later."""
     handed = Q(grants__resident=resident, grants__until__gte=timezone.localdate())
-    return (
-        CaseType.objects.filter(units__unit=unit, units__active=True, outbound=False)
-        .filter(Q(restricted=False) | handed)
-        .distinct()
-        .order_by("name")
-    )
+    return Q(units__unit=unit, units__active=True, outbound=False) & (Q(restricted=False) | handed)
+
+
+def case_types_for(unit: Unit, resident: Resident) -> QuerySet[CaseType]:
+    """The types ``resident`` may choose at ``unit`` (_choosable), by name."""
+    return CaseType.objects.filter(_choosable(unit, resident)).distinct().order_by("name")
+
+
+def may_choose(unit: Unit, resident: Resident, case_type: CaseType) -> bool:
+    """Is ``case_type`` one of ``case_types_for(unit, resident)``? The same rule, asked for one type."""
+    return CaseType.objects.filter(_choosable(unit, resident), pk=case_type.pk).exists()

@@ -121,6 +121,30 @@ def mine(request: HttpRequest) -> HttpResponse:
 # --- The case page ----------------------------------------------------------------------------------
 
 
+# What the case page reads of the case and its relations (the template, _answers, the policy's checks,
+# the access-log row): not the clinic's contact card, the case type's descriptions and terms, nor the
+# resident's sealed personnummer and contact details.
+CASE_PAGE_FIELDS = (
+    "number",
+    "unit__name",
+    "resident__user_id",
+    "resident__given_name",
+    "resident__family_name",
+    "case_type__name",
+    "case_type__form",
+    "case_type__standard_replies",
+    "case_type__answer_options",
+    "by_guardian",
+    "subject_sealed",
+    "answers_sealed",
+    "status",
+    "handler__given_name",
+    "handler__family_name",
+    "created_at",
+    "promised_by",
+)
+
+
 def _signature(staff: Staff) -> str:
     return "\n".join(part for part in (staff.full_name, staff.title) if part)
 
@@ -156,7 +180,7 @@ def _render_case(
 ) -> HttpResponse:
     """The case page. The read and its access-log row are one transaction."""
     with transaction.atomic():
-        case = actions.open_case_for_staff(staff, case_id)
+        case = actions.open_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
         thread = list(attachments.thread_of(case))
         history = list(case.history.order_by("at", "pk"))
         user_ids = {m.author_id for m in thread} | {h.by_id for h in history}

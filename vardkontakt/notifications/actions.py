@@ -99,7 +99,7 @@ def _staff_rows(preferences: list[StaffNotificationPreference], kind: str, unit:
 
 def notify_staff_new_case(case: Case) -> list[Notification]:
     """A new case at the clinic: to its case receivers who asked for it."""
-    receivers = RoleGrant.objects.in_force().filter(role=Role.CASE_RECEIVER, unit_id=case.unit_id)
+    receivers = RoleGrant.objects.in_force(role=Role.CASE_RECEIVER, unit_id=case.unit_id)
     preferences = list(
         StaffNotificationPreference.objects.filter(
             on_new_case=True, staff_id__in=receivers.values("staff_id")

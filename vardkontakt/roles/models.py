@@ -38,15 +38,20 @@ PLATFORM_ROLES = frozenset({Role.SUPPORT})
 
 
 class RoleGrantQuerySet(models.QuerySet["RoleGrant"]):
+    # Each condition is one Q in a single filter() call: every filter() clones the query, and these
+    # querysets are built on every request (the request's grants, the handler list).
+    @staticmethod
+    def _not_ended_at(at: object) -> Q:
+        return Q(revoked_at__isnull=True) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+
     def not_ended(self, at: object = None) -> RoleGrantQuerySet:
         """Grants not revoked and not past their end at ``at`` (now): in force, or not yet begun."""
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gt=at or timezone.now())
-        )
+        return self.filter(self._not_ended_at(at or timezone.now()))
 
-    def in_force(self, at: object = None) -> RoleGrantQuerySet:
+    def in_force(self, at: object = None, **where: object) -> RoleGrantQuerySet:
+        """Grants in force at ``at`` (now); ``where``: further conditions, in the same filter()."""
         at = at or timezone.now()
-        return self.not_ended(at).filter(valid_from__lte=at)
+        return self.filter(self._not_ended_at(at), valid_from__lte=at, **where)
 
 
 class RoleGrant(models.Model):

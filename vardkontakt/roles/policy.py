@@ -37,7 +37,7 @@ def staff_of(user: User | None) -> Staff | None:
 
 
 def grants_in_force(staff: Staff) -> QuerySet[RoleGrant]:
-    return RoleGrant.objects.in_force().filter(staff=staff)
+    return RoleGrant.objects.in_force(staff=staff)
 
 
 # --- The grants in force, read once per request ---------------------------------------------------
@@ -115,10 +115,22 @@ def units_where(staff: Staff | None, role: str) -> QuerySet[Unit]:
         return Unit.objects.none()
     held = _held(staff)
     if held is not None:
-        return Unit.objects.filter(
-            pk__in=[unit for r, unit, _region in held if r == role and unit is not None]
-        )
+        return Unit.objects.filter(pk__in=_unit_ids(held, role))
     return Unit.objects.filter(grants__in=grants_in_force(staff).filter(role=role)).distinct()
+
+
+def unit_ids_where(staff: Staff, role: str) -> list[Any] | QuerySet[RoleGrant, Any]:
+    """The ids of the units at which ``staff`` holds ``role`` now, for ``unit_id__in``: inside a
+    request a list from the request's grants, so the caller's query needs no subquery; outside one,
+    a subquery of the grants in force."""
+    held = _held(staff)
+    if held is not None:
+        return _unit_ids(held, role)
+    return grants_in_force(staff).filter(role=role).values("unit_id")
+
+
+def _unit_ids(held: Held, role: str) -> list[Any]:
+    return [unit for r, unit, _region in held if r == role and unit is not None]
 
 
 def has_any_role(staff: Staff | None) -> bool:

@@ -373,3 +373,38 @@ def test_handing_on_the_page_keeps_the_number_out_of_urls(world: Demo) -> None:
     grant = CaseTypeGrant.objects.get()
     client.post(url, {"action": "withdraw", "grant": str(grant.pk)})
     assert not CaseTypeGrant.objects.exists()
+
+
+def test_the_check_of_one_type_at_sending_agrees_with_the_list_of_types(
+    world: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """actions send with policy.may_choose: for every clinic, resident and type it must answer as
+    membership in policy.case_types_for does (restricted, handed, expired, deactivated, outbound)."""
+    restricted = local_type(world, restricted=True)
+    until = timezone.localdate() + timedelta(days=10)
+    with transaction.atomic():
+        actions.hand_case_type(
+            staff=world.member("lena"), case_type_id=restricted.pk, personnummer=ANNA, until=until
+        )
+    actions.set_case_type_active(
+        staff=world.member("lena"), unit_id=world.unit("solna").pk, case_type_id=central().pk, active=False
+    )
+    types = list(CaseType.objects.all())
+    assert any(t.outbound for t in types)
+
+    def agree() -> int:
+        chosen = 0
+        for unit in world.units.values():
+            for resident in world.residents.values():
+                listed = set(policy.case_types_for(unit, resident))
+                for case_type in types:
+                    assert policy.may_choose(unit, resident, case_type) == (case_type in listed)
+                chosen += len(listed)
+        return chosen
+
+    assert agree() > 0
+    assert policy.may_choose(world.unit("solna"), world.resident("anna"), restricted)
+    assert not policy.may_choose(world.unit("solna"), world.resident("anna"), central())
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: until + timedelta(days=1))
+    assert not policy.may_choose(world.unit("solna"), world.resident("anna"), restricted)
+    agree()

@@ -106,3 +106,20 @@ def test_the_case_page_asks_as_many_queries_for_one_message_as_for_many(demo: De
     assert sum(1 for sql in one if sql.startswith('INSERT INTO "audit_accesslogentry"')) == 1
     assert sum(1 for sql in many if sql.startswith('INSERT INTO "audit_accesslogentry"')) == 1
     assert _grant_reads(one) == 1 and _grant_reads(many) == 1
+
+
+def test_the_case_page_reads_the_case_once_and_only_the_columns_it_shows(demo: Demo) -> None:
+    """views_staff.CASE_PAGE_FIELDS: the case read leaves out the clinic's contact card, the case
+    type's texts and the resident's sealed personnummer and addresses; nothing the page or the
+    access-log row uses is deferred (a deferred column would be read by a query of its own)."""
+    client = log_in_staff(Client(), demo.member("maria"))
+    case = send(demo)
+    _distribute_and_answer(demo, case)  # a handler's name and an answer on the page
+    queries = _queries(client, page(case))
+    tables = ('"cases_case"', '"directory_unit"', '"cases_casetype"', '"identity_resident"')
+    reads = [sql for sql in queries if sql.startswith("SELECT") and any(f"FROM {t}" in sql for t in tables)]
+    assert len(reads) == 1 and reads[0].startswith('SELECT "cases_case"."id"')
+    for column in ('"description"', '"opening_hours"', '"terms"', '"pnr_sealed"', '"notify_email_sealed"'):
+        assert column not in reads[0], column
+    for column in ('"subject_sealed"', '"answers_sealed"', '"standard_replies"', '"family_name"'):
+        assert column in reads[0], column
