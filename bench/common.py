@@ -92,7 +92,13 @@ def add_load_options(parser: argparse.ArgumentParser, port: int) -> None:
     """The options of a load run over HTTP (load.py, search.py): the server and the clients."""
     parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="per worker (gthread)")
+    parser.add_argument(
+        "--worker-class",
+        choices=["gthread", "sync"],
+        default="gthread",
+        help="sync: one request per worker at a time, a new connection per request (as behind a proxy)",
+    )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--warmup", type=float, default=3.0)

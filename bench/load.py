@@ -239,7 +239,9 @@ async def run_scenario(port: int, make, expect: int, clients: int, seconds: floa
 # --- gunicorn ------------------------------------------------------------------------------------
 
 
-def start_server(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_server(
+    database_url: str, port: int, workers: int, threads: int, worker_class: str = "gthread"
+) -> subprocess.Popen:
     log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115 - gunicorn writes to it while it runs
     cmd = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -249,7 +251,7 @@ def start_server(database_url: str, port: int, workers: int, threads: int) -> su
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
         str(threads),
         "--keep-alive",
@@ -355,10 +357,10 @@ def main() -> None:
         "send_case": (send_form, 302),
     }
     wanted = [s for s in (opts.only.split(",") if opts.only else scenarios)]
-    proc = start_server(opts.database_url, opts.port, opts.workers, opts.threads)
+    proc = start_server(opts.database_url, opts.port, opts.workers, opts.threads, opts.worker_class)
     results: dict = {
         "database": urlsplit(opts.database_url).path.lstrip("/"),
-        "server": f"gunicorn gthread, {opts.workers} workers x {opts.threads} threads",
+        "server": f"gunicorn {opts.worker_class}, {opts.workers} workers x {opts.threads} threads",
         "clients": opts.clients,
         "resident_cases": fx["resident_cases"],
         "busy_unit_cases": fx["unit_cases"],

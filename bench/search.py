@@ -295,7 +295,7 @@ def bench(database_url: str, opts: argparse.Namespace) -> dict:
         results["seed"] = json.loads(out.strip().splitlines()[-1])
         print(json.dumps({"database": label, "seed": results["seed"]}), flush=True)
     manage(database_url, "collectstatic", "--noinput", "-v", "0")
-    proc = start_server(database_url, opts.port, opts.workers, opts.threads)
+    proc = start_server(database_url, opts.port, opts.workers, opts.threads, opts.worker_class)
     try:
 
         async def check() -> None:
