@@ -33,7 +33,11 @@ from vardkontakt.roles.policy import (
 )
 
 
-def _unit(request: HttpRequest, unit_id: str, allowed: Callable[[Staff, Unit], bool]) -> tuple[Staff, Unit]:
+def unit_for(
+    request: HttpRequest, unit_id: str, allowed: Callable[[Staff, Unit], bool]
+) -> tuple[Staff, Unit]:
+    """The logged-in member and the unit ``unit_id`` of a clinic-administration page (these settings,
+    roles.views): 404 for an unknown unit, 403 unless ``allowed(member, unit)`` (a roles.policy rule)."""
     actor = logged_in_staff(request)
     unit = first_by_id(Unit.objects.select_related("region"), unit_id)
     if unit is None:
@@ -57,7 +61,7 @@ def hub_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_required
 def hub(request: HttpRequest, unit_id: str) -> HttpResponse:
-    actor, unit = _unit(request, unit_id, can_open_unit_admin_hub)
+    actor, unit = unit_for(request, unit_id, can_open_unit_admin_hub)
     context = {
         "unit": unit,
         "roles": can_administer_roles(actor, unit),
@@ -69,7 +73,7 @@ def hub(request: HttpRequest, unit_id: str) -> HttpResponse:
 @require_safe
 @staff_required
 def settings(request: HttpRequest, unit_id: str) -> HttpResponse:
-    _actor, unit = _unit(request, unit_id, can_edit_unit_settings)
+    _actor, unit = unit_for(request, unit_id, can_edit_unit_settings)
     defaults = UnitNotificationDefaults.objects.filter(unit=unit).first()
     return render(request, "directory/settings.html", {"unit": unit, "defaults": defaults})
 
@@ -98,7 +102,7 @@ def _edit(
 @staff_required
 @recent_authentication_required
 def edit_description(request: HttpRequest, unit_id: str) -> HttpResponse:
-    actor, unit = _unit(request, unit_id, can_edit_unit_settings)
+    actor, unit = unit_for(request, unit_id, can_edit_unit_settings)
     form = DescriptionForm(
         request.POST if request.method == "POST" else None, initial={"description": unit.description}
     )
@@ -116,7 +120,7 @@ def edit_description(request: HttpRequest, unit_id: str) -> HttpResponse:
 @staff_required
 @recent_authentication_required
 def edit_service_area(request: HttpRequest, unit_id: str) -> HttpResponse:
-    actor, unit = _unit(request, unit_id, can_edit_unit_settings)
+    actor, unit = unit_for(request, unit_id, can_edit_unit_settings)
     form = ServiceAreaForm(
         request.POST if request.method == "POST" else None,
         initial={
@@ -146,7 +150,7 @@ def edit_service_area(request: HttpRequest, unit_id: str) -> HttpResponse:
 @staff_required
 @recent_authentication_required
 def edit_notifications(request: HttpRequest, unit_id: str) -> HttpResponse:
-    actor, unit = _unit(request, unit_id, can_edit_unit_settings)
+    actor, unit = unit_for(request, unit_id, can_edit_unit_settings)
     current = UnitNotificationDefaults.objects.filter(unit=unit).first()
     form = NotificationDefaultsForm(
         request.POST if request.method == "POST" else None,

@@ -157,6 +157,13 @@ def _send(application_id: object, subject: str, body: str, to: str) -> None:
         log.error("application %s: e-mail not sent: %s", application_id, type(exc).__name__)
 
 
+def _staff_for(hsa_id: str, given_name: str, family_name: str) -> Staff:
+    """The member of staff with ``hsa_id``, created (inside the caller's transaction) if never seen."""
+    return Staff.objects.filter(hsa_id=hsa_id).first() or create_staff(
+        hsa_id, given_name=given_name, family_name=family_name
+    )
+
+
 # --- Connection applications ------------------------------------------------------------------------
 
 
@@ -386,9 +393,7 @@ def approve_application(actor: Staff, application_id: object) -> Application:
     activate_connection(actor, unit.pk)
     reference = f"Anslutningsansökan {application.pk}"
     for proposal in application.admins.order_by("pk"):
-        staff = Staff.objects.filter(hsa_id=proposal.hsa_id).first() or create_staff(
-            proposal.hsa_id, given_name=proposal.given_name, family_name=proposal.family_name
-        )
+        staff = _staff_for(proposal.hsa_id, proposal.given_name, proposal.family_name)
         if not _holds_local_admin(staff, unit):
             grant_local_admin_by_region(actor, staff, unit, reference=reference)
     _mail_after_commit(
@@ -581,9 +586,7 @@ def approve_local_admin_request(actor: Staff, request_id: object) -> LocalAdminR
     found = _lock_request(actor, request_id)
     if _lock_connection(found.unit).state != Lifecycle.ACTIVE:
         raise ValidationError(_("Enheten är inte ansluten."), code="not_connected")
-    staff = Staff.objects.filter(hsa_id=found.hsa_id).first() or create_staff(
-        found.hsa_id, given_name=found.given_name, family_name=found.family_name
-    )
+    staff = _staff_for(found.hsa_id, found.given_name, found.family_name)
     if _holds_local_admin(staff, found.unit):
         raise ValidationError(_("Personen är redan lokal administratör här."), code="holds")
     found.grant = grant_local_admin_by_region(actor, staff, found.unit, reference=found.reference)

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from vardkontakt.directory.models import Unit
-from vardkontakt.identity.access import logged_in_staff, recent_authentication_required, staff_required
+from vardkontakt.directory.views_settings import unit_for
+from vardkontakt.identity.access import recent_authentication_required, staff_required
 from vardkontakt.identity.models import Staff
-from vardkontakt.ids import first_by_id
 from vardkontakt.roles import actions
 from vardkontakt.roles.forms import ConfirmForm, EndForm, GrantForm, end_after
 from vardkontakt.roles.models import Role, RoleGrant
@@ -43,13 +43,7 @@ _FIELD_OF_CODE = {
 
 
 def _unit_for(request: HttpRequest, unit_id: str) -> tuple[Staff, Unit]:
-    actor = logged_in_staff(request)
-    unit = first_by_id(Unit.objects.select_related("region"), unit_id)
-    if unit is None:
-        raise Http404
-    if not can_administer_roles(actor, unit):
-        raise PermissionDenied
-    return actor, unit
+    return unit_for(request, unit_id, can_administer_roles)
 
 
 def _grant_for(actor: Staff, unit: Unit, grant_id: int) -> RoleGrant:
