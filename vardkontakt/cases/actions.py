@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, UUIDField
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,13 +39,14 @@ from vardkontakt.cases.workdays import add_working_days
 from vardkontakt.directory.models import EService, Unit, UnitStatus
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.identity.register import resident_by_personnummer
-from vardkontakt.ids import first_by_id
+from vardkontakt.ids import first_by_id, parse_uuid
 from vardkontakt.notifications.actions import (
     notify_resident_new_message,
     notify_staff_assigned,
     notify_staff_new_case,
 )
 from vardkontakt.roles.models import Role
+from vardkontakt.statements import Param, Statement
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
@@ -356,8 +357,28 @@ def mark_read_by_resident(case: Case) -> None:
 # --- Staff ------------------------------------------------------------------------------------------
 
 
+_CASES_FOR_STAFF: dict[tuple[bool, tuple[str, ...]], Statement[Case]] = {}
+
+
+def _case_by_id(for_update: bool, only: tuple[str, ...]) -> Statement[Case]:
+    """The case by id with its clinic, resident, type and handler: one statement per form of the read."""
+    found = _CASES_FOR_STAFF.get((for_update, only))
+    if found is None:
+
+        def build() -> QuerySet[Case]:
+            cases = Case.objects.select_related("unit", "resident", "case_type", "handler")
+            if only:  # and what staff_may_read needs
+                cases = cases.only(*only, "unit", "handler", "answered_by")
+            if for_update:
+                cases = cases.select_for_update(of=("self",))
+            return cases.filter(pk=Param("id", UUIDField()))
+
+        found = _CASES_FOR_STAFF[(for_update, only)] = Statement(build)
+    return found
+
+
 def open_case_for_staff(
-    staff: Staff, case_id: object, *, for_update: bool = False, only: Sequence[str] = ()
+    staff: Staff, case_id: object, *, for_update: bool = False, only: tuple[str, ...] = ()
 ) -> Case:
     """The case, if ``staff`` may see it, with the read written to the access log in this transaction.
     Anyone else gets the same 404 as for an id that does not exist. ``only``: the columns the caller
@@ -365,13 +386,9 @@ def open_case_for_staff(
     page that shows a few of them; the access-log row needs none beyond the keys."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("open_case_for_staff must run inside the transaction of the read")
-    cases = policy.cases_visible_to_staff(staff).select_related("unit", "resident", "case_type", "handler")
-    if only:
-        cases = cases.only(*only)
-    if for_update:
-        cases = cases.select_for_update(of=("self",))
-    case = first_by_id(cases, case_id)
-    if case is None:
+    ident = parse_uuid(case_id)
+    case = None if ident is None else _case_by_id(for_update, only).first(id=ident)
+    if case is None or not policy.staff_may_read(staff, case):
         raise Http404
     record(
         actor=staff.user,

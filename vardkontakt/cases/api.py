@@ -52,6 +52,7 @@ from vardkontakt.cases.models import (
     CaseType,
     Message,
     MyClinicKind,
+    history_of,
 )
 from vardkontakt.cases.views_staff import NUMBER_MAX
 from vardkontakt.directory.models import Unit
@@ -871,7 +872,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
     with _answers_as_http(), transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id)
         thread = list(attachments.thread_of(case))
-        history = list(case.history.order_by("at", "pk"))
+        history = history_of(case)
         user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
         names = {
             s.user_id: s.full_name
@@ -923,7 +924,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
             may_send_interim=policy.can_send_interim(staff, case),
             may_answer=policy.can_answer(staff, case),
             may_close=policy.can_close(staff, case),
-            handlers=[PersonRef(id=h.pk, name=h.full_name) for h in policy.handlers_at(case)]
+            handlers=[PersonRef(id=h.pk, name=h.full_name) for h in policy.handler_list(case)]
             if may_distribute
             else [],
             standard_replies=[str(text) for text in (case.case_type.standard_replies or [])],

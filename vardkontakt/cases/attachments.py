@@ -21,12 +21,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
+from django.db.models import UUIDField
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from vardkontakt.cases import clamd
 from vardkontakt.cases.models import Attachment, Case, Message, ScanResult
+from vardkontakt.statements import Param, Statement
 
 FIELD = "attachments"  # the form field the errors belong to
 NAME_MAX = 200
@@ -259,21 +261,27 @@ def hint() -> str:
     }
 
 
+_CASE = Param("case", UUIDField())
+_MESSAGES = Statement(lambda: Message.objects.filter(case_id=_CASE).order_by("created_at", "pk"))
+_FILES = Statement(
+    lambda: (
+        Attachment.objects.filter(message__case_id=_CASE).defer("data_sealed").order_by("created_at", "pk")
+    )
+)
+
+
 def thread_of(case: Case) -> list[Message]:
-    """The case's messages, oldest first, each with its attachments' names (not their contents) in
-    ``message.attachments.all()`` as a prefetch would leave them: read by one query for the whole
-    case (joined to the case's messages), cheaper than prefetch_related's id list."""
-    thread = list(case.messages.order_by("created_at", "pk"))
+    """The case's messages, oldest first, each with ``message.case`` set and its attachments' names (not
+    their contents) in ``message.attachments.all()`` as a prefetch would leave them: read by one query
+    for the whole case (joined to the case's messages), cheaper than prefetch_related's id list."""
+    thread = _MESSAGES.all(case=case.pk)
     files: dict[Any, list[Attachment]] = {m.pk: [] for m in thread}
     if thread:
-        for file in (
-            Attachment.objects.filter(message__case_id=case.pk)
-            .defer("data_sealed")
-            .order_by("created_at", "pk")
-        ):
+        for file in _FILES.all(case=case.pk):
             files[file.message_id].append(file)
-    to_message = Attachment.message.field
+    to_case, to_message = Message.case.field, Attachment.message.field
     for message in thread:
+        to_case.set_cached_value(message, case)
         for file in files[message.pk]:
             to_message.set_cached_value(file, message)
         # What prefetch_related_objects leaves on each instance: the manager's .all() answers from it.

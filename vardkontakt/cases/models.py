@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from vardkontakt.crypto.fields import EncryptedBytes, EncryptedText
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident, Staff
+from vardkontakt.statements import Param, Statement
 
 
 class CaseType(models.Model):
@@ -229,6 +230,19 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
+
+
+_HISTORY = Statement(
+    lambda: StatusChange.objects.filter(case_id=Param("case", models.UUIDField())).order_by("at", "pk")
+)
+
+
+def history_of(case: Case) -> list[StatusChange]:
+    """The case's status changes, oldest first, each with ``change.case`` set (a page's fixed read)."""
+    history = _HISTORY.all(case=case.pk)
+    for change in history:
+        StatusChange.case.field.set_cached_value(change, case)
+    return history
 
 
 class ScanResult(models.TextChoices):

@@ -8,15 +8,16 @@ the same 404 as for a wrong id. Lists and detail pages use the same querysets.""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, UUIDField
 from django.utils import timezone
 
 from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseType
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import GuardianBlock, Resident, Staff, User
 from vardkontakt.identity.policy import can_act_for
-from vardkontakt.roles.models import Role
+from vardkontakt.roles.models import Role, RoleGrant
 from vardkontakt.roles.policy import has_role, unit_ids_where, units_where
+from vardkontakt.statements import Param, Statement
 
 
 def cases_of_resident(resident: Resident, *, by: User | None = None) -> QuerySet[Case]:
@@ -49,15 +50,33 @@ def guardian_blocked_at(by: User, resident: Resident, unit: Unit) -> bool:
     )
 
 
+def _reads_at(staff: Staff, unit: Unit) -> str | None:
+    """Which of a clinic's cases ``staff`` reads there: "all" as its case receiver, "own" (assigned to
+    them or answered by them) as its case handler, or none."""
+    if has_role(staff, Role.CASE_RECEIVER, unit=unit):
+        return "all"
+    if has_role(staff, Role.CASE_HANDLER, unit=unit):
+        return "own"
+    return None
+
+
+def staff_may_read(staff: Staff, case: Case) -> bool:
+    """May ``staff`` read ``case``, already loaded? The same answer as whether the case is among
+    ``cases_visible_to_staff(staff)``, from the roles held at the case's clinic."""
+    reads = _reads_at(staff, case.unit)
+    return reads == "all" or (reads == "own" and staff.pk in (case.handler_id, case.answered_by_id))
+
+
 def cases_visible_to_staff(staff: Staff, *, unit: Unit | None = None) -> QuerySet[Case]:
     """The cases ``staff`` may read; with ``unit``, those of that clinic only: the same rows as
     ``cases_visible_to_staff(staff).filter(unit=unit)``, with the roles held there answered from the
     request's grants (roles.policy) instead of a subquery."""
     if unit is not None:
         at_unit = Case.objects.filter(unit=unit)
-        if has_role(staff, Role.CASE_RECEIVER, unit=unit):
+        reads = _reads_at(staff, unit)
+        if reads == "all":
             return at_unit
-        if has_role(staff, Role.CASE_HANDLER, unit=unit):
+        if reads == "own":
             return at_unit.filter(Q(handler=staff) | Q(answered_by=staff))
         return at_unit.none()
     receiver_units = unit_ids_where(staff, Role.CASE_RECEIVER)
@@ -105,12 +124,22 @@ def can_close(staff: Staff, case: Case) -> bool:
     )
 
 
+def _handlers(unit_id: object, at: object) -> QuerySet[Staff]:
+    grants = RoleGrant.objects.in_force(at, unit_id=unit_id, role=Role.CASE_HANDLER)
+    return Staff.objects.filter(pk__in=grants.values("staff_id")).order_by("family_name", "given_name")
+
+
+_HANDLERS = Statement(lambda: _handlers(Param("unit", UUIDField()), Param("at", DateTimeField())))
+
+
 def handlers_at(case: Case) -> QuerySet[Staff]:
     """Who a case at this clinic can be distributed to."""
-    from vardkontakt.roles.models import RoleGrant
+    return _handlers(case.unit_id, timezone.now())
 
-    grants = RoleGrant.objects.in_force(unit_id=case.unit_id, role=Role.CASE_HANDLER)
-    return Staff.objects.filter(pk__in=grants.values("staff_id")).order_by("family_name", "given_name")
+
+def handler_list(case: Case) -> list[Staff]:
+    """``handlers_at(case)`` read as a list, by a statement compiled once (the case page's read)."""
+    return _HANDLERS.all(unit=case.unit_id, at=timezone.now())
 
 
 def resident_may_reply(case: Case) -> bool:

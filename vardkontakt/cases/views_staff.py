@@ -31,7 +31,7 @@ from vardkontakt.cases.forms_staff import (
     add_action_error,
 )
 from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity
-from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus
+from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, history_of
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
 from vardkontakt.ids import parse_uuid
@@ -182,7 +182,7 @@ def _render_case(
     with transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
         thread = list(attachments.thread_of(case))
-        history = list(case.history.order_by("at", "pk"))
+        history = history_of(case)
         user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
         staff_names = {
             s.user_id: s.full_name
@@ -210,7 +210,7 @@ def _render_case(
         may_distribute = policy.can_distribute(staff, case)
         may_answer = policy.can_answer(staff, case)
         may_close = policy.can_close(staff, case)
-        handlers = list(policy.handlers_at(case)) if may_distribute else []
+        handlers = policy.handler_list(case) if may_distribute else []
         replies = [str(text) for text in (case.case_type.standard_replies or [])]
         if may_answer and answer_form is None:
             initial = {"signature": _signature(staff)}

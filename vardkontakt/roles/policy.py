@@ -8,12 +8,14 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet, UUIDField
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from vardkontakt.directory.models import Region, Unit
 from vardkontakt.identity.models import Staff, User
 from vardkontakt.roles.models import PLATFORM_ROLES, REGION_ROLES, UNIT_ROLES, Role, RoleGrant
+from vardkontakt.statements import Param, Statement
 
 # What each granting role may hand out, and at which scope (DESIGN.md §1).
 _GRANTABLE_AT_UNIT: dict[str, frozenset[str]] = {
@@ -49,6 +51,11 @@ def grants_in_force(staff: Staff) -> QuerySet[RoleGrant]:
 # later checks see it too. Outside a request (tasks, commands, direct calls) every check asks the
 # database.
 Held = frozenset[tuple[str, Any, Any]]
+_HELD = Statement(
+    lambda: RoleGrant.objects.in_force(
+        Param("at", DateTimeField()), staff_id=Param("staff", UUIDField())
+    ).values_list("role", "unit_id", "region_id")
+)
 _grants_this_request: ContextVar[dict[Any, Held] | None] = ContextVar("vk_grants_this_request", default=None)
 
 
@@ -68,7 +75,7 @@ def _held(staff: Staff) -> Held | None:
     if memo is None:
         return None
     if staff.pk not in memo:
-        memo[staff.pk] = frozenset(grants_in_force(staff).values_list("role", "unit_id", "region_id"))
+        memo[staff.pk] = frozenset(_HELD.all(at=timezone.now(), staff=staff.pk))
     return memo[staff.pk]
 
 

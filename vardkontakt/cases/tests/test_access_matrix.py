@@ -328,3 +328,24 @@ def test_the_cases_of_one_clinic_are_the_visible_cases_there(matrix_world: World
                 seen[key] = seen.get(key, 0) + len(expected)
     # The receivers see their clinic's cases; Hans the one assigned to him and the one he answered.
     assert seen == {"maria": 4, "olle": 1, "hans": 2, "hedvig": 1}
+
+
+def test_the_rule_for_one_loaded_case_is_the_visible_cases_rule(matrix_world: World) -> None:
+    """policy.staff_may_read(staff, case) (the case page's check of a case read by id) gives the same
+    answer as membership of policy.cases_visible_to_staff(staff), for every staff persona and case,
+    inside a request and outside, with a case assigned to one handler and answered by another."""
+    from vardkontakt.roles.policy import grants_read_once
+
+    maria, hans, hedvig = (matrix_world.member(k) for k in ("maria", "hans", "hedvig"))
+    actions.answer_case(staff=hans, case_id=matrix_world.case("anna").pk, body="Kom in på torsdag.")
+    actions.distribute_case(staff=maria, case_id=matrix_world.case("anna").pk, handler_id=hedvig.pk)
+    cases = list(Case.objects.select_related("unit"))
+    readable = 0
+    for key in sorted(STAFF_KEYS):
+        staff = matrix_world.member(key)
+        visible = set(policy.cases_visible_to_staff(staff).values_list("pk", flat=True))
+        assert {case.pk for case in cases if policy.staff_may_read(staff, case)} == visible
+        with grants_read_once():
+            assert {case.pk for case in cases if policy.staff_may_read(staff, case)} == visible
+        readable += len(visible)
+    assert readable and readable < len(cases) * len(STAFF_KEYS)  # some readable, not all

@@ -1,0 +1,199 @@
+"""Statements built once (vardkontakt.statements): each shape of result must be what the ORM gives for
+the same queryset with the values in place of the Params, on SQLite and on PostgreSQL, in one query."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count, DateTimeField, F, Model, UUIDField
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from vardkontakt.conftest import Demo
+from vardkontakt.identity.models import Resident, Staff, User
+from vardkontakt.roles.models import Role, RoleGrant
+from vardkontakt.statements import Param, Statement
+
+pytestmark = pytest.mark.django_db
+
+STAFF = Param("staff", UUIDField())
+AT = Param("at", DateTimeField())
+
+
+def fields_of(instance: Model) -> dict[str, object]:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def one_query(statement: Statement, **values: object) -> list:
+    """Run ``statement`` twice (compiled, then from the compiled form), each time in one query."""
+    results = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as sent:
+            results.append(statement.all(**values))
+        assert len(sent.captured_queries) == 1
+    assert results[0] == results[1]
+    return results[1]
+
+
+def test_values_list_with_datetime_and_uuid_params(demo: Demo) -> None:
+    statement = Statement(
+        lambda: RoleGrant.objects.in_force(AT, staff_id=STAFF).values_list("role", "unit_id")
+    )
+    for member in demo.staff.values():
+        now = timezone.now()
+        expected = list(RoleGrant.objects.in_force(now, staff_id=member.pk).values_list("role", "unit_id"))
+        assert sorted(one_query(statement, staff=member.pk, at=now), key=str) == sorted(expected, key=str)
+    receiver = demo.member("maria")
+    assert one_query(statement, staff=receiver.pk, at=timezone.now())  # a member with grants has rows
+    # A time before every grant: none in force.
+    assert statement.all(staff=receiver.pk, at=timezone.now() - timedelta(days=36500)) == []
+
+
+def test_models_with_select_related_rows_present_and_absent(demo: Demo) -> None:
+    statement = Statement(
+        lambda: User.objects.select_related("resident", "staff").filter(pk=Param("id", UUIDField()))
+    )
+    people: list[Resident | Staff] = [*demo.residents.values(), *demo.staff.values()]
+    for person in people:
+        (loaded,) = one_query(statement, id=person.user_id)
+        expected = User.objects.select_related("resident", "staff").get(pk=person.user_id)
+        assert fields_of(loaded) == fields_of(expected)
+        with CaptureQueriesContext(connection) as sent:
+            for name in ("resident", "staff"):
+                related = getattr(expected, name, None)
+                assert (fields_of(getattr(loaded, name)) if related else getattr(loaded, name, None)) == (
+                    fields_of(related) if related else None
+                )
+        assert sent.captured_queries == []  # both relations came with the row, present or absent
+    assert statement.all(id=uuid.uuid4()) == []
+
+
+def test_named_flat_and_dict_rows_in_the_order_asked(demo: Demo) -> None:
+    members = Staff.objects.order_by("family_name", "given_name", "pk")
+    named: Statement[Any] = Statement(
+        lambda: members.filter(pk=STAFF).values_list("family_name", "hsa_id", named=True)
+    )
+    flat = Statement(lambda: members.values_list("hsa_id", flat=True))
+    dicts = Statement(lambda: members.values("given_name", "pk"))
+    annotated: Statement[Any] = Statement(
+        lambda: (
+            Staff.objects.annotate(grants_held=Count("grants"))
+            .order_by("hsa_id")
+            .values_list("grants_held", "hsa_id")
+        )
+    )
+    member = demo.member("hans")
+    expected_named: list[Any] = list(
+        members.filter(pk=member.pk).values_list("family_name", "hsa_id", named=True)
+    )
+    assert one_query(named, staff=member.pk) == expected_named
+    assert one_query(named, staff=member.pk)[0].hsa_id == member.hsa_id
+    assert one_query(flat) == list(members.values_list("hsa_id", flat=True))
+    assert one_query(dicts) == list(members.values("given_name", "pk"))
+    expected = list(
+        Staff.objects.annotate(grants_held=Count("grants"))
+        .order_by("hsa_id")
+        .values_list("grants_held", "hsa_id")
+    )
+    assert one_query(annotated) == expected
+    assert any(held for held, _ in expected)
+
+
+def test_a_param_may_appear_twice_and_sits_beside_constant_values(demo: Demo) -> None:
+    statement = Statement(
+        lambda: RoleGrant.objects.in_force(AT, role=Role.CASE_RECEIVER, staff_id=STAFF).values_list(
+            "unit_id", flat=True
+        )
+    )
+    receiver = demo.member("maria")
+    assert one_query(statement, staff=receiver.pk, at=timezone.now()) == list(
+        RoleGrant.objects.in_force(role=Role.CASE_RECEIVER, staff_id=receiver.pk).values_list(
+            "unit_id", flat=True
+        )
+    )
+    assert statement.all(staff=demo.member("hans").pk, at=timezone.now()) == list(
+        RoleGrant.objects.in_force(role=Role.CASE_RECEIVER, staff_id=demo.member("hans").pk).values_list(
+            "unit_id", flat=True
+        )
+    )
+
+
+def test_the_same_sql_each_call(demo: Demo) -> None:
+    statement = Statement(lambda: Staff.objects.filter(pk=STAFF).values_list("hsa_id", flat=True))
+    with CaptureQueriesContext(connection) as sent:
+        for member in demo.staff.values():
+            assert statement.all(staff=member.pk) == [member.hsa_id]
+    assert len({query["sql"].split(" WHERE ")[0] for query in sent.captured_queries}) == 1
+    assert len(sent.captured_queries) == len(demo.staff)
+
+
+def test_first_gives_none_when_nothing_matches(demo: Demo) -> None:
+    statement = Statement(lambda: Staff.objects.filter(pk=STAFF)[:1])
+    member = demo.member("maria")
+    found = statement.first(staff=member.pk)
+    assert found is not None and fields_of(found) == fields_of(member)
+    assert statement.first(staff=uuid.uuid4()) is None
+
+
+def test_a_query_that_can_match_nothing_sends_nothing(demo: Demo) -> None:
+    statement = Statement(lambda: Staff.objects.filter(pk__in=[]))
+    with CaptureQueriesContext(connection) as sent:
+        assert statement.all() == []
+    assert sent.captured_queries == []
+
+
+def test_wrong_value_names_are_refused(demo: Demo) -> None:
+    statement = Statement(lambda: Staff.objects.filter(pk=STAFF))
+    with pytest.raises(TypeError, match="staff"):
+        statement.all()
+    with pytest.raises(TypeError, match="staff"):
+        statement.all(staff=demo.member("maria").pk, extra=1)
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the atomic block, as in production
+def test_for_update_only_inside_a_transaction(demo: Demo) -> None:
+    statement = Statement(lambda: Staff.objects.select_for_update().filter(pk=STAFF))
+    member = demo.member("maria")
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+        assert [found.pk for found in statement.all(staff=member.pk)] == [member.pk]
+    if connection.features.has_select_for_update:  # PostgreSQL; SQLite has no row locks
+        assert "FOR UPDATE" in sent.captured_queries[0]["sql"]
+        with pytest.raises(TransactionManagementError):
+            list(Staff.objects.select_for_update().filter(pk=member.pk))  # the ORM refuses it
+        with pytest.raises(TransactionManagementError):
+            statement.all(staff=member.pk)
+
+
+def test_prefetch_and_related_managers_are_refused(demo: Demo) -> None:
+    with pytest.raises(TypeError, match="prefetch_related"):
+        Statement(lambda: Staff.objects.prefetch_related("grants")).all()
+    member = demo.member("maria")
+    with pytest.raises(TypeError, match="related manager"):
+        Statement(lambda: member.grants.all()).all()
+
+
+def test_expressions_compare_with_params(demo: Demo) -> None:
+    """A Param on either side of an expression: the grants that had begun by the time given."""
+    statement = Statement(
+        lambda: (
+            RoleGrant.objects.filter(
+                staff_id=STAFF, valid_from__lte=AT, granted_at__lte=F("valid_from") + timedelta(days=1)
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    member = demo.member("maria")
+    now = timezone.now()
+    assert one_query(statement, staff=member.pk, at=now) == list(
+        RoleGrant.objects.filter(
+            staff_id=member.pk, valid_from__lte=now, granted_at__lte=F("valid_from") + timedelta(days=1)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
