@@ -108,8 +108,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     "unit_param": UNIT_PARAM,
                 },
             )
-        types = policy.case_types_for(unit, resident)
-        if case_type is None or not types.filter(pk=case_type.pk).exists():
+        if case_type is None or not policy.may_choose(unit, resident, case_type):
             error = ""
             if type_param:
                 error = _("Mottagningen tar inte emot den här typen av ärenden.")
@@ -119,7 +118,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                 {
                     **context,
                     "unit": unit,
-                    "types": types,
+                    "types": policy.case_types_for(unit, resident),
                     "error": error,
                     "unit_param": UNIT_PARAM,
                     "type_param": TYPE_PARAM,

@@ -11,9 +11,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from vardkontakt.crypto.keyring import generate_keyring_json
 from vardkontakt.env import database_from_url
@@ -201,11 +203,15 @@ def test_other_bad_values(tmp_path: Path, variable: str, value: str, message: st
 
 def test_postgresql_binds_on_the_server_and_prepares_keeping_the_urls_own_options() -> None:
     config = database_from_url("postgres://vk@db.example:5432/vardkontakt?sslmode=verify-full")
+    generic = "-c plan_cache_mode=force_generic_plan"
     assert config["OPTIONS"] == {
         "sslmode": "verify-full",
         "server_side_binding": True,
         "prepare_threshold": 5,
+        "options": generic,
     }
+    own = database_from_url("postgres://vk@db.example:5432/vardkontakt?options=-c%20search_path%3Dvk")
+    assert cast(dict[str, object], own["OPTIONS"])["options"] == f"-c search_path=vk {generic}"
     sqlite_options = database_from_url("sqlite:///tmp/vk.sqlite3")["OPTIONS"]
     assert isinstance(sqlite_options, dict) and "server_side_binding" not in sqlite_options
 
@@ -219,3 +225,12 @@ def test_the_wsgi_application_loads_its_views_and_freezes_what_it_loaded(tmp_pat
     assert result.returncode == 0, result.stderr[-2000:]
     frozen, views_loaded = result.stdout.split()
     assert int(frozen) > 10_000 and views_loaded == "True"
+
+
+@pytest.mark.django_db
+def test_postgresql_runs_prepared_statements_with_their_generic_plan() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)
