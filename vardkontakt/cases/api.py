@@ -53,6 +53,7 @@ from vardkontakt.cases.models import (
     Message,
     MyClinicKind,
     history_of,
+    people_of,
 )
 from vardkontakt.cases.views_staff import NUMBER_MAX
 from vardkontakt.directory.models import Unit
@@ -852,14 +853,6 @@ def my_cases(request: HttpRequest, after: str = "") -> StaffCasePage:
     return _staff_page(cases, after)
 
 
-def _author(user_id: object, case: Case, staff_names: dict[Any, str]) -> str:
-    if user_id in staff_names:
-        return staff_names[user_id]
-    if user_id == case.resident.user_id:
-        return case.resident.full_name
-    return _("Vårdnadshavare")
-
-
 @staff_router.get(
     "/{case_id}",
     response={200: StaffCaseOut, **ERRORS},
@@ -873,11 +866,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
         case = actions.open_case_for_staff(staff, case_id)
         thread = list(attachments.thread_of(case))
         history = history_of(case)
-        user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
-        names = {
-            s.user_id: s.full_name
-            for s in Staff.objects.filter(user_id__in=user_ids).only("user_id", "given_name", "family_name")
-        }
+        name_of = people_of(case)
         may_distribute = policy.can_distribute(staff, case)
         return StaffCaseOut(
             id=case.pk,
@@ -899,7 +888,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
             messages=[
                 StaffMessageOut(
                     id=m.pk,
-                    author=_author(m.author_id, case, names),
+                    author=name_of(m.author_id),
                     from_staff=m.author_kind == AuthorKind.STAFF,
                     interim=m.interim,
                     body=m.body,
@@ -913,7 +902,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
                 HistoryOut(
                     from_status=h.from_status,
                     to_status=h.to_status,
-                    by=_author(h.by_id, case, names),
+                    by=name_of(h.by_id),
                     at=h.at,
                     reason=h.reason,
                 )

@@ -6,11 +6,13 @@ clear. Who may read a case is decided in policy.py and nowhere else."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from vardkontakt.crypto.fields import EncryptedBytes, EncryptedText
@@ -232,9 +234,8 @@ class StatusChange(models.Model):
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
 
 
-_HISTORY = Statement(
-    lambda: StatusChange.objects.filter(case_id=Param("case", models.UUIDField())).order_by("at", "pk")
-)
+_CASE_PARAM = Param("case", models.UUIDField())
+_HISTORY = Statement(lambda: StatusChange.objects.filter(case_id=_CASE_PARAM).order_by("at", "pk"))
 
 
 def history_of(case: Case) -> list[StatusChange]:
@@ -243,6 +244,32 @@ def history_of(case: Case) -> list[StatusChange]:
     for change in history:
         StatusChange.case.field.set_cached_value(change, case)
     return history
+
+
+_STAFF_OF_CASE = Statement(
+    lambda: Staff.objects.filter(
+        models.Q(user_id__in=Message.objects.filter(case_id=_CASE_PARAM).values("author_id"))
+        | models.Q(user_id__in=StatusChange.objects.filter(case_id=_CASE_PARAM).values("by_id"))
+    ).values_list("user_id", "given_name", "family_name")
+)
+
+
+def people_of(case: Case) -> Callable[[object], str]:
+    """Who wrote a message of ``case`` or changed its status, by user id, as the staff tool names
+    them: a member of staff by name, the resident by name, anyone else as the resident's guardian
+    (a guardian acting for a child). The staff among them are read by one statement."""
+    staff_names: dict[object, str] = {
+        user_id: f"{given} {family}" for user_id, given, family in _STAFF_OF_CASE.all(case=case.pk)
+    }
+
+    def name(user_id: object) -> str:
+        if user_id in staff_names:
+            return staff_names[user_id]
+        if user_id == case.resident.user_id:
+            return case.resident.full_name
+        return gettext("Vårdnadshavare")
+
+    return name
 
 
 class ScanResult(models.TextChoices):

@@ -31,7 +31,7 @@ from vardkontakt.cases.forms_staff import (
     add_action_error,
 )
 from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity
-from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, history_of
+from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, history_of, people_of
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
 from vardkontakt.ids import parse_uuid
@@ -149,14 +149,6 @@ def _signature(staff: Staff) -> str:
     return "\n".join(part for part in (staff.full_name, staff.title) if part)
 
 
-def _author_name(user_id: object, case: Case, staff_names: dict[Any, str]) -> str:
-    if user_id in staff_names:
-        return staff_names[user_id]
-    if user_id == case.resident.user_id:
-        return case.resident.full_name
-    return _("Vårdnadshavare")
-
-
 def _answers(case: Case) -> list[tuple[str, str]]:
     """The question form's answers, labelled by the type's questions."""
     try:
@@ -183,16 +175,12 @@ def _render_case(
         case = actions.open_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
         thread = list(attachments.thread_of(case))
         history = history_of(case)
-        user_ids = {m.author_id for m in thread} | {h.by_id for h in history}
-        staff_names = {
-            s.user_id: s.full_name
-            for s in Staff.objects.filter(user_id__in=user_ids).only("user_id", "given_name", "family_name")
-        }
+        name_of = people_of(case)
         entries = [
             {
                 "message": m,
                 "body": m.body,
-                "author": _author_name(m.author_id, case, staff_names),
+                "author": name_of(m.author_id),
                 "from_staff": m.author_kind == AuthorKind.STAFF,
                 "files": list(m.attachments.all()),
             }
@@ -203,7 +191,7 @@ def _render_case(
                 "change": h,
                 "from_label": CaseStatus(h.from_status).label if h.from_status else "",
                 "to_label": CaseStatus(h.to_status).label,
-                "by": _author_name(h.by_id, case, staff_names),
+                "by": name_of(h.by_id),
             }
             for h in history
         ]
