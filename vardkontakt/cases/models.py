@@ -247,9 +247,11 @@ def history_of(case: Case) -> list[StatusChange]:
 
 
 _STAFF_OF_CASE = Statement(
+    # One IN (… UNION …): an OR of two IN subqueries makes PostgreSQL scan the whole staff table.
     lambda: Staff.objects.filter(
-        models.Q(user_id__in=Message.objects.filter(case_id=_CASE_PARAM).values("author_id"))
-        | models.Q(user_id__in=StatusChange.objects.filter(case_id=_CASE_PARAM).values("by_id"))
+        user_id__in=Message.objects.filter(case_id=_CASE_PARAM)
+        .values("author_id")
+        .union(StatusChange.objects.filter(case_id=_CASE_PARAM).values("by_id"))
     ).values_list("user_id", "given_name", "family_name")
 )
 
