@@ -81,8 +81,22 @@ def _offering_cases() -> QuerySet[Unit]:
     )
 
 
-def _approved_unit_ids(resident: Resident) -> QuerySet[MyClinic, Any]:
-    return MyClinic.objects.filter(resident=resident, kind=MyClinicKind.APPROVED).values("unit_id")
+def _approved_unit_ids(resident: Resident | Param) -> QuerySet[MyClinic, Any]:
+    """The clinics that have approved ``resident`` (a Resident or, in a Statement, a Param)."""
+    return MyClinic.objects.filter(resident=resident, kind=MyClinicKind.APPROVED).values("unit_id")  # type: ignore[misc]
+
+
+_UNIT = Param("unit", UUIDField())
+_OFFERING_REGION = Statement(
+    lambda: _offering_cases().filter(pk=_UNIT).values_list("region__code", flat=True)[:1]
+)
+_APPROVED_AT = Statement(
+    lambda: (
+        _approved_unit_ids(Param("resident", UUIDField()))
+        .filter(unit_id=_UNIT)
+        .values_list("pk", flat=True)[:1]
+    )
+)
 
 
 def _in_service_area(unit: Unit, resident: Resident, age: int) -> bool:
@@ -125,14 +139,14 @@ def admits(unit: Unit, resident: Resident) -> bool:
     contact card ask it): the clinic is active and offers cases, and the resident lives in its
     region and its service area admits them, or it has approved the resident individually (asked
     only when the service area does not admit them)."""
-    offering = list(_offering_cases().filter(pk=unit.pk).values_list("region__code", flat=True)[:1])
-    if not offering:
+    region_code = _OFFERING_REGION.first(unit=unit.pk)
+    if region_code is None:
         return False
-    if offering[0] == resident.region_code and _in_service_area(
+    if region_code == resident.region_code and _in_service_area(
         unit, resident, resident.age_on(timezone.localdate())
     ):
         return True
-    return _approved_unit_ids(resident).filter(unit_id=unit.pk).exists()
+    return _APPROVED_AT.first(resident=resident.pk, unit=unit.pk) is not None
 
 
 def _answers(case_type: CaseType, answers: dict[str, Any]) -> dict[str, Any]:

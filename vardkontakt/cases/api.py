@@ -60,7 +60,7 @@ from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, logged_in_staff
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.identity.session import Realm, current_realm, end_session
-from vardkontakt.ids import first_by_id
+from vardkontakt.ids import first_by_id, row_by_id
 from vardkontakt.roles.models import Role
 from vardkontakt.roles.policy import has_any_role, staff_of, units_where
 
@@ -526,8 +526,8 @@ def start_case(request: HttpRequest, payload: StartCaseIn) -> Status[ResidentCas
     ``idempotency_key`` creates nothing and answers with the case the first request created."""
     resident = acting_resident(request)
     user: User = request.user  # type: ignore[assignment]
-    unit = first_by_id(Unit.objects.all(), payload.unit_id)
-    case_type = first_by_id(CaseType.objects.all(), payload.case_type_id)
+    unit = row_by_id(Unit, payload.unit_id)
+    case_type = row_by_id(CaseType, payload.case_type_id)
     if unit is None or case_type is None:
         items = []
         if unit is None:

@@ -8,7 +8,7 @@ the same 404 as for a wrong id. Lists and detail pages use the same querysets.""
 
 from __future__ import annotations
 
-from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, UUIDField
+from django.db.models import DateField, DateTimeField, Exists, OuterRef, Q, QuerySet, UUIDField
 from django.utils import timezone
 
 from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus, CaseType
@@ -159,18 +159,30 @@ def local_case_types_visible_to(staff: Staff) -> QuerySet[CaseType]:
     return CaseType.objects.filter(unit__in=units_for_case_settings(staff).values("id"))
 
 
-def _choosable(unit: Unit, resident: Resident) -> Q:
+def _choosable(unit: object, resident: object, today: object) -> Q:
     """The types ``resident`` may choose at ``unit``: active there, not the reverse flow's, and, if
-    restricted, handed to this resident until today or later."""
-    handed = Q(grants__resident=resident, grants__until__gte=timezone.localdate())
+    restricted, handed to this resident until ``today`` or later (each a value or, in a Statement, a
+    Param)."""
+    handed = Q(grants__resident=resident, grants__until__gte=today)
     return Q(units__unit=unit, units__active=True, outbound=False) & (Q(restricted=False) | handed)
 
 
 def case_types_for(unit: Unit, resident: Resident) -> QuerySet[CaseType]:
     """The types ``resident`` may choose at ``unit`` (_choosable), by name."""
-    return CaseType.objects.filter(_choosable(unit, resident)).distinct().order_by("name")
+    return (
+        CaseType.objects.filter(_choosable(unit, resident, timezone.localdate())).distinct().order_by("name")
+    )
+
+
+_CHOOSABLE = Statement(
+    lambda: CaseType.objects.filter(
+        _choosable(Param("unit", UUIDField()), Param("resident", UUIDField()), Param("today", DateField())),
+        pk=Param("type", UUIDField()),
+    ).values_list("pk", flat=True)[:1]
+)
 
 
 def may_choose(unit: Unit, resident: Resident, case_type: CaseType) -> bool:
     """Is ``case_type`` one of ``case_types_for(unit, resident)``? The same rule, asked for one type."""
-    return CaseType.objects.filter(_choosable(unit, resident), pk=case_type.pk).exists()
+    today = timezone.localdate()
+    return _CHOOSABLE.first(unit=unit.pk, resident=resident.pk, today=today, type=case_type.pk) is not None

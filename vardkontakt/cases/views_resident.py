@@ -25,7 +25,7 @@ from vardkontakt.cases.templatetags.case_lists import resident_case_rows
 from vardkontakt.cases.views_clinics import ARCHIVE_VIEW, VIEW_PARAM
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.access import acting_resident, logged_in_resident, resident_required
-from vardkontakt.ids import first_by_id
+from vardkontakt.ids import first_by_id, row_by_id
 
 UNIT_PARAM = "mottagning"
 TYPE_PARAM = "typ"
@@ -84,7 +84,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
     resident = acting_resident(request)
     context = _acting_context(request)
     unit_param = request.GET.get(UNIT_PARAM, "")
-    unit = first_by_id(Unit.objects.all(), unit_param) if unit_param else None
+    unit = row_by_id(Unit, unit_param) if unit_param else None
     if unit is None:
         error = _("Välj en mottagning.") if unit_param else ""
         return render(
@@ -93,7 +93,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
             {**context, "units": actions.units_open_to(resident), "error": error, "unit_param": UNIT_PARAM},
         )
     type_param = request.GET.get(TYPE_PARAM, "")
-    case_type = first_by_id(CaseType.objects.all(), type_param) if type_param else None
+    case_type = row_by_id(CaseType, type_param) if type_param else None
     if request.method == "GET":
         # A link to a clinic or a type the resident cannot use: say so before they write anything.
         # (send_case checks again, including the clinic's service area.)

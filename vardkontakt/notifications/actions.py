@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import DateTimeField, UUIDField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from vardkontakt.notifications.models import (
 )
 from vardkontakt.roles.models import Role, RoleGrant
 from vardkontakt.roles.policy import can_edit_unit_settings
+from vardkontakt.statements import Param, Statement
 
 if TYPE_CHECKING:
     from vardkontakt.cases.models import Case
@@ -97,14 +99,20 @@ def _staff_rows(preferences: list[StaffNotificationPreference], kind: str, unit:
     return rows
 
 
+# The preferences of the clinic's case receivers who asked to hear of new cases (every send reads it).
+_NEW_CASE_PREFERENCES = Statement(
+    lambda: StaffNotificationPreference.objects.filter(
+        on_new_case=True,
+        staff_id__in=RoleGrant.objects.in_force(
+            Param("at", DateTimeField()), role=Role.CASE_RECEIVER, unit_id=Param("unit", UUIDField())
+        ).values("staff_id"),
+    ).order_by("pk")
+)
+
+
 def notify_staff_new_case(case: Case) -> list[Notification]:
     """A new case at the clinic: to its case receivers who asked for it."""
-    receivers = RoleGrant.objects.in_force(role=Role.CASE_RECEIVER, unit_id=case.unit_id)
-    preferences = list(
-        StaffNotificationPreference.objects.filter(
-            on_new_case=True, staff_id__in=receivers.values("staff_id")
-        ).order_by("pk")
-    )
+    preferences = _NEW_CASE_PREFERENCES.all(unit=case.unit_id, at=timezone.now())
     return _queue(_staff_rows(preferences, Kind.STAFF_NEW_CASE, case.unit))
 
 

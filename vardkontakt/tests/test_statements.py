@@ -197,3 +197,18 @@ def test_expressions_compare_with_params(demo: Demo) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def test_row_by_id_is_first_by_id_of_all_rows(demo: Demo) -> None:
+    from vardkontakt.directory.models import Unit
+    from vardkontakt.ids import first_by_id, row_by_id
+
+    unit = demo.unit("solna")
+    member = demo.member("maria")
+    for model, value in ((Unit, unit.pk), (Unit, str(unit.pk)), (Staff, member.pk)):
+        found = row_by_id(model, value)
+        expected = first_by_id(model.objects.all(), value)
+        assert found is not None and expected is not None and fields_of(found) == fields_of(expected)
+    wrong: tuple[object, ...] = (uuid.uuid4(), "not-an-id", "", None, member.pk)
+    for other in wrong:
+        assert row_by_id(Unit, other) is None  # unknown, malformed, or another model's key
