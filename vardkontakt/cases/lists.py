@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import IntegerField, Q, QuerySet
+from django.db.models import BooleanField, DateTimeField, IntegerField, Q, QuerySet, UUIDField
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -19,6 +19,7 @@ from vardkontakt.cases.models import AuthorKind, Case, CaseStatus
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident, User
 from vardkontakt.ids import parse_uuid
+from vardkontakt.statements import Param, Statement
 
 PAGE_SIZE = 25
 UNANSWERED = (CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM)
@@ -79,13 +80,33 @@ def page_by_activity(
     """One page of ``cases``, newest activity first, starting after the cursor; and the next cursor.
     The rows are what ``cases`` gives (model instances, or named rows with ``pk`` and
     ``last_activity``). A malformed cursor is answered like a malformed id: 404."""
-    if after:
-        position = _after(after)
-        if position is None:
-            raise Http404
-        at, key = position
-        cases = cases.filter(Q(last_activity__lt=at) | Q(last_activity=at, pk__lt=key))
-    rows = list(cases.order_by("-last_activity", "-pk")[: size + 1])
+    position = _position(after)
+    if position is not None:
+        cases = _past(cases, *position)
+    return _split(list(_newest_first(cases, size)), size)
+
+
+def _position(after: str) -> tuple[datetime, uuid.UUID] | None:
+    """The keyset position of a cursor ("" for the first page: None); a malformed one is a 404."""
+    if not after:
+        return None
+    position = _after(after)
+    if position is None:
+        raise Http404
+    return position
+
+
+def _past(cases: QuerySet[Case, _Row], at: object, key: object) -> QuerySet[Case, _Row]:
+    """The cases after the position (``at``, ``key``) in newest-first order (values or Params)."""
+    return cases.filter(Q(last_activity__lt=at) | Q(last_activity=at, pk__lt=key))
+
+
+def _newest_first(cases: QuerySet[Case, _Row], size: int) -> QuerySet[Case, _Row]:
+    """A page of ``cases`` and one row more, which tells whether there is a next page."""
+    return cases.order_by("-last_activity", "-pk")[: size + 1]
+
+
+def _split(rows: list[_Row], size: int) -> tuple[list[_Row], str | None]:
     if len(rows) > size:
         return rows[:size], _cursor(rows[size - 1])
     return rows, None
@@ -156,9 +177,34 @@ _UNREAD = RawSQL(
 )
 
 
-def _subject(pk: uuid.UUID, sealed: bytes) -> str:
-    """The case's subject in clear, opened as ``Case.subject`` opens it (crypto.fields)."""
-    return Case.from_db(None, ("id", "subject_sealed"), (pk, sealed)).subject
+def _subject(pk: uuid.UUID, sealed: Any) -> str:
+    """The case's subject in clear, as ``Case.subject`` opens it (crypto.fields)."""
+    return Case.subject.open_row(Case, pk, sealed) or ""
+
+
+def _inbox_rows(cases: QuerySet[Case], archived: bool | Param) -> QuerySet[Case, Any]:
+    return (
+        cases.filter(archived_by_resident=archived)  # type: ignore[misc]
+        .annotate(unread=_UNREAD)
+        .values_list(*_INBOX_COLUMNS)
+    )
+
+
+def _own_inbox(past: bool) -> Statement[Any]:
+    """A page of a resident's own inbox, first (``past`` False) or after a position."""
+
+    def build() -> QuerySet[Case, Any]:
+        cases = _inbox_rows(
+            policy.own_cases(Param("resident", UUIDField())), Param("archived", BooleanField())
+        )
+        if past:
+            cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
+        return _newest_first(cases, RESIDENT_PAGE_SIZE)
+
+    return Statement(build)
+
+
+_OWN_INBOX = {past: _own_inbox(past) for past in (False, True)}
 
 
 def resident_inbox_page(
@@ -171,27 +217,20 @@ def resident_inbox_page(
     One statement: the page through the (resident, archived_by_resident, last_activity) index, the
     clinic's and the type's names, and the unread messages counted for the rows of the page only
     (counting in a join would group every message of the resident's whole history before the limit
-    applies). The rows are the columns shown, not model instances of three tables."""
-    cases = (
-        policy.cases_of_resident(resident, by=by)
-        .filter(archived_by_resident=archived)
-        .annotate(unread=_UNREAD)
-        .values_list(*_INBOX_COLUMNS, named=True)
-    )
-    rows, next_cursor = page_by_activity(cases, after, RESIDENT_PAGE_SIZE)
-    return [
-        InboxRow(
-            pk=row.pk,
-            number=row.number,
-            subject=_subject(row.pk, row.subject_sealed),
-            status=row.status,
-            last_activity=row.last_activity,
-            promised_by=row.promised_by,
-            unit_id=row.unit_id,
-            unit_name=row.unit__name,
-            case_type_id=row.case_type_id,
-            case_type_name=row.case_type__name,
-            unread=row.unread,
-        )
-        for row in rows
-    ], next_cursor
+    applies). The rows are the columns shown, not model instances of three tables. The resident's
+    own inbox, the page every resident opens, is a statement compiled once (vardkontakt.statements);
+    a guardian's view of a child's cases is built for the guardian's blocks."""
+    position = _position(after)
+    if by is None or by.pk == resident.user_id:
+        values: dict[str, Any] = {"resident": resident.pk, "archived": archived}
+        if position is not None:
+            values.update(at=position[0], key=position[1])
+        rows = _OWN_INBOX[position is not None].all(**values)
+    else:
+        cases = _inbox_rows(policy.cases_of_resident(resident, by=by), archived)
+        if position is not None:
+            cases = _past(cases, *position)
+        rows = list(_newest_first(cases, RESIDENT_PAGE_SIZE))
+    # The rows come in InboxRow's order with the subject still sealed; only the page's are opened.
+    page, next_cursor = _split([InboxRow(*row) for row in rows], RESIDENT_PAGE_SIZE)
+    return [row._replace(subject=_subject(row.pk, row.subject)) for row in page], next_cursor

@@ -20,11 +20,16 @@ from vardkontakt.roles.policy import has_role, unit_ids_where, units_where
 from vardkontakt.statements import Param, Statement
 
 
+def own_cases(resident: Resident | Param) -> QuerySet[Case]:
+    """The cases a resident sees as themself: every case of theirs (``resident`` may be a Param)."""
+    return Case.objects.filter(resident=resident)  # type: ignore[misc]
+
+
 def cases_of_resident(resident: Resident, *, by: User | None = None) -> QuerySet[Case]:
     """The cases of ``resident`` that ``by`` may see: all of them when ``by`` is the resident (or not
     given: the resident's own session); for a guardian acting for a child under 13, the child's cases
     except at the units where a unit manager has blocked that guardian; for anyone else, none."""
-    cases = Case.objects.filter(resident=resident)
+    cases = own_cases(resident)
     if by is None or by.pk == resident.user_id:
         return cases
     guardian = Resident.objects.filter(user_id=by.pk).first()

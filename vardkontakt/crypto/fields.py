@@ -40,10 +40,18 @@ class _Encrypted(Generic[T]):
             raise ValueError(
                 f"{type(instance).__name__}.{self.name}: the primary key must be set before the value."
             )
+        return self._aad(type(instance), instance.pk)
+
+    def _aad(self, model: type[models.Model], pk: object) -> bytes:
         # The model that declares the column, not the instance's class: a proxy or a subclass of the
         # model must read the same blobs.
-        owner = instance._meta.get_field(self.column).model
-        return f"{owner._meta.label}.{self.name}:{instance.pk}".encode()
+        owner = model._meta.get_field(self.column).model
+        return f"{owner._meta.label}.{self.name}:{pk}".encode()
+
+    def open_row(self, model: type[models.Model], pk: object, blob: bytes | None) -> T | None:
+        """The clear value of ``blob``, the column as read from the row ``pk`` of ``model`` without
+        making an instance (a list that reads a few columns): what the attribute of that row gives."""
+        return self._decode(open_sealed(blob, self._aad(model, pk))) if blob else None
 
     def _encode(self, value: T) -> bytes:
         raise NotImplementedError

@@ -93,6 +93,19 @@ def test_a_blob_copied_into_another_row_does_not_open() -> None:
 
 
 @pytest.mark.django_db
+def test_a_row_read_without_an_instance_opens_as_the_attribute_does() -> None:
+    """open_row: a column read on its own (a list of a few columns) opens bound to its row."""
+    anna, lars = make_resident(ANNA, "Anna"), make_resident(LARS, "Lars")
+    field = Resident.personnummer
+    for resident, number in ((anna, ANNA), (lars, LARS)):
+        pk, blob = Resident.objects.filter(pk=resident.pk).values_list("pk", "pnr_sealed").get()
+        assert field.open_row(Resident, pk, blob) == number
+    assert field.open_row(Resident, anna.pk, b"") is None
+    with pytest.raises(DecryptionError):  # Anna's blob read as Lars's row
+        field.open_row(Resident, lars.pk, anna.pnr_sealed)
+
+
+@pytest.mark.django_db
 def test_refresh_from_db_shows_the_new_value() -> None:
     resident = make_resident(ANNA)
     assert resident.personnummer == ANNA
