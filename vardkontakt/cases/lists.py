@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from django.db.models import BooleanField, DateTimeField, IntegerField, Q, QuerySet, UUIDField
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    IntegerField,
+    Q,
+    QuerySet,
+    UUIDField,
+)
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -42,12 +51,14 @@ TABS = (
 )
 
 
-def filter_by_tab(cases: QuerySet[Case], tab: str) -> QuerySet[Case]:
+def filter_by_tab(cases: QuerySet[Case], tab: str, today: date | Param | None = None) -> QuerySet[Case]:
+    """The cases of an inbox tab; ``today`` (a Param in a Statement) tells which are overdue."""
     if tab == "fordelade":
         return cases.filter(status__in=[CaseStatus.DISTRIBUTED, CaseStatus.INTERIM])
     if tab == "forsenade":
         # Not yet answered, and the date promised to the resident has passed.
-        return cases.filter(status__in=UNANSWERED, promised_by__lt=timezone.localdate())
+        day = timezone.localdate() if today is None else today
+        return cases.filter(status__in=UNANSWERED, promised_by__lt=day)
     if tab == "besvarade":
         return cases.filter(status=CaseStatus.ANSWERED)
     if tab == "avslutade":
@@ -110,6 +121,45 @@ def _split(rows: list[_Row], size: int) -> tuple[list[_Row], str | None]:
     if len(rows) > size:
         return rows[:size], _cursor(rows[size - 1])
     return rows, None
+
+
+_CLINIC_PAGES: dict[tuple[str | None, str, bool, tuple[str, ...]], Statement[Any]] = {}
+
+
+def clinic_page(
+    staff: Any, unit: Unit, columns: tuple[str, ...], *, tab: str, number: str, after: str
+) -> tuple[list[Any], str | None]:
+    """One page of a clinic inbox: the cases of ``unit`` that ``staff`` reads there
+    (policy.cases_visible_to_staff(staff, unit=unit)), the case numbered ``number`` or else those of
+    ``tab``, newest activity first after the cursor, as named rows of ``columns``. Each form of the
+    page (how staff reads there, tab or number, first page or not) is a statement compiled once."""
+    reads = policy.reads_at(staff, unit)
+    position = _position(after)
+    key = (reads, "#" if number else tab, position is not None, columns)
+    statement = _CLINIC_PAGES.get(key)
+    if statement is None:
+
+        def build() -> QuerySet[Case, Any]:
+            cases = policy.cases_read_at(Param("unit", UUIDField()), reads, Param("staff", UUIDField()))
+            if number:
+                cases = cases.filter(number=Param("number", CharField()))
+            else:
+                cases = filter_by_tab(cases, tab, Param("today", DateField()))
+            if position is not None:
+                cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
+            return _newest_first(cases.values_list(*columns, named=True), PAGE_SIZE)
+
+        statement = _CLINIC_PAGES[key] = Statement(build)
+    values: dict[str, Any] = {"unit": unit.pk}
+    if reads == "own":
+        values["staff"] = staff.pk
+    if number:
+        values["number"] = number
+    elif tab == "forsenade":
+        values["today"] = timezone.localdate()
+    if position is not None:
+        values.update(at=position[0], key=position[1])
+    return _split(statement.all(**values), PAGE_SIZE)
 
 
 def chosen_unit(units: list[Unit], value: str) -> Unit:

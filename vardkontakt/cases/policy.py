@@ -55,7 +55,7 @@ def guardian_blocked_at(by: User, resident: Resident, unit: Unit) -> bool:
     )
 
 
-def _reads_at(staff: Staff, unit: Unit) -> str | None:
+def reads_at(staff: Staff, unit: Unit) -> str | None:
     """Which of a clinic's cases ``staff`` reads there: "all" as its case receiver, "own" (assigned to
     them or answered by them) as its case handler, or none."""
     if has_role(staff, Role.CASE_RECEIVER, unit=unit):
@@ -68,8 +68,19 @@ def _reads_at(staff: Staff, unit: Unit) -> str | None:
 def staff_may_read(staff: Staff, case: Case) -> bool:
     """May ``staff`` read ``case``, already loaded? The same answer as whether the case is among
     ``cases_visible_to_staff(staff)``, from the roles held at the case's clinic."""
-    reads = _reads_at(staff, case.unit)
+    reads = reads_at(staff, case.unit)
     return reads == "all" or (reads == "own" and staff.pk in (case.handler_id, case.answered_by_id))
+
+
+def cases_read_at(unit: Unit | Param, reads: str | None, staff: Staff | Param) -> QuerySet[Case]:
+    """The cases of ``unit`` that someone who reads ``reads`` there (reads_at) sees, ``staff`` being
+    who they are (each a value or, in a Statement, a Param)."""
+    at_unit = Case.objects.filter(unit=unit)  # type: ignore[misc]
+    if reads == "all":
+        return at_unit
+    if reads == "own":
+        return at_unit.filter(Q(handler=staff) | Q(answered_by=staff))
+    return at_unit.none()
 
 
 def cases_visible_to_staff(staff: Staff, *, unit: Unit | None = None) -> QuerySet[Case]:
@@ -77,13 +88,7 @@ def cases_visible_to_staff(staff: Staff, *, unit: Unit | None = None) -> QuerySe
     ``cases_visible_to_staff(staff).filter(unit=unit)``, with the roles held there answered from the
     request's grants (roles.policy) instead of a subquery."""
     if unit is not None:
-        at_unit = Case.objects.filter(unit=unit)
-        reads = _reads_at(staff, unit)
-        if reads == "all":
-            return at_unit
-        if reads == "own":
-            return at_unit.filter(Q(handler=staff) | Q(answered_by=staff))
-        return at_unit.none()
+        return cases_read_at(unit, reads_at(staff, unit), staff)
     receiver_units = unit_ids_where(staff, Role.CASE_RECEIVER)
     handler_units = unit_ids_where(staff, Role.CASE_HANDLER)
     return Case.objects.filter(

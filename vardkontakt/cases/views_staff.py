@@ -30,13 +30,13 @@ from vardkontakt.cases.forms_staff import (
     DistributeForm,
     add_action_error,
 )
-from vardkontakt.cases.lists import TABS, chosen_unit, filter_by_tab, page_by_activity
+from vardkontakt.cases.lists import TABS, chosen_unit, clinic_page, page_by_activity
 from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, history_of, people_of
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
 from vardkontakt.ids import parse_uuid
 from vardkontakt.roles.models import Role
-from vardkontakt.roles.policy import units_where
+from vardkontakt.roles.policy import unit_names_where
 
 NUMBER_MAX = 20
 
@@ -69,17 +69,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The clinic inbox of a case receiver."""
     staff = logged_in_staff(request)
     # The page shows the clinics' names only (the picker, the heading).
-    units = list(units_where(staff, Role.CASE_RECEIVER).order_by("name").only("id", "name"))
+    units = unit_names_where(staff, Role.CASE_RECEIVER)
     if not units:
         raise PermissionDenied(_("Du är inte ärendemottagare på någon mottagning."))
     unit = chosen_unit(units, request.GET.get("enhet", ""))
-    cases = policy.cases_visible_to_staff(staff, unit=unit)
     number = request.GET.get("nummer", "").strip()[:NUMBER_MAX]
     tab = request.GET.get("flik", "")
     if tab not in {t.key for t in TABS}:
         tab = TABS[0].key
-    cases = cases.filter(number=number) if number else filter_by_tab(cases, tab)
-    rows, next_cursor = _table_page(cases, request.GET.get("efter", ""))
+    rows, next_cursor = clinic_page(
+        staff, unit, CASE_ROW_FIELDS, tab=tab, number=number, after=request.GET.get("efter", "")
+    )
     return render(
         request,
         "cases/staff_inbox.html",

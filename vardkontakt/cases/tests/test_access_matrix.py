@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -349,3 +350,39 @@ def test_the_rule_for_one_loaded_case_is_the_visible_cases_rule(matrix_world: Wo
             assert {case.pk for case in cases if policy.staff_may_read(staff, case)} == visible
         readable += len(visible)
     assert readable and readable < len(cases) * len(STAFF_KEYS)  # some readable, not all
+
+
+def test_the_clinic_page_statement_is_the_visible_cases_page(matrix_world: World) -> None:
+    """lists.clinic_page (one compiled statement per form of the clinic inbox) gives the rows the
+    visible-cases queryset gives, for every staff persona, clinic, tab, number search and cursor."""
+    from vardkontakt.cases.lists import TABS, _cursor, clinic_page, filter_by_tab, page_by_activity
+    from vardkontakt.cases.views_staff import CASE_ROW_FIELDS
+    from vardkontakt.directory.models import Unit
+
+    maria, hans, hedvig = (matrix_world.member(k) for k in ("maria", "hans", "hedvig"))
+    actions.answer_case(staff=hans, case_id=matrix_world.case("anna").pk, body="Kom in på torsdag.")
+    actions.distribute_case(staff=maria, case_id=matrix_world.case("lars").pk, handler_id=hedvig.pk)
+    Case.objects.filter(pk=matrix_world.case("elsa").pk).update(promised_by=date(2020, 1, 2))
+    compared = 0
+    for key in sorted(STAFF_KEYS):
+        staff = matrix_world.member(key)
+        for unit in Unit.objects.all():
+            visible = policy.cases_visible_to_staff(staff, unit=unit)
+            numbers = [*visible.values_list("number", flat=True)[:1], "VK-0000-000000"]
+            cursors = ["", *(_cursor(case) for case in visible.order_by("-last_activity")[:1])]
+            for tab in [t.key for t in TABS]:
+                for after in cursors:
+                    expected = page_by_activity(
+                        filter_by_tab(visible, tab).values_list(*CASE_ROW_FIELDS, named=True), after
+                    )
+                    actual = clinic_page(staff, unit, CASE_ROW_FIELDS, tab=tab, number="", after=after)
+                    assert actual == expected
+                    compared += len(expected[0])
+            for number in numbers:
+                expected = page_by_activity(
+                    visible.filter(number=number).values_list(*CASE_ROW_FIELDS, named=True), ""
+                )
+                assert (
+                    clinic_page(staff, unit, CASE_ROW_FIELDS, tab="nya", number=number, after="") == expected
+                )
+    assert compared > 0

@@ -110,3 +110,24 @@ def test_a_scope_does_not_outlive_its_request(world: World) -> None:
     with grants_read_once():
         assert not has_role(maria, Role.CASE_RECEIVER, unit=solna)
     assert not has_role(maria, Role.CASE_RECEIVER, unit=solna)
+
+
+def test_unit_names_where_are_the_units_where_by_name(world: World) -> None:
+    """unit_names_where (a compiled statement, for a page's picker): the rows of units_where, ordered
+    by name, for every member and role, with an ended grant among them."""
+    from vardkontakt.roles.policy import unit_names_where
+
+    ended = RoleGrant.objects.filter(unit__isnull=False).order_by("pk").first()
+    assert ended is not None
+    now = timezone.now()
+    RoleGrant.objects.filter(pk=ended.pk).update(
+        valid_from=now - timedelta(days=9), valid_to=now - timedelta(days=1)
+    )
+    held = 0
+    for member in world.people.values():
+        for role in UNIT_ROLES:
+            expected = list(units_where(member, role).order_by("name"))
+            found = unit_names_where(member, role)
+            assert [(u.pk, u.name) for u in found] == [(u.pk, u.name) for u in expected]
+            held += len(found)
+    assert held > 0
