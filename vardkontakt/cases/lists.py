@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from vardkontakt.cases import policy
 from vardkontakt.cases.models import AuthorKind, Case, CaseStatus
 from vardkontakt.directory.models import Unit
-from vardkontakt.identity.models import Resident, User
+from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.ids import parse_uuid
 from vardkontakt.statements import Param, Statement
 
@@ -127,7 +127,7 @@ _CLINIC_PAGES: dict[tuple[str | None, str, bool, tuple[str, ...]], Statement[Any
 
 
 def clinic_page(
-    staff: Any, unit: Unit, columns: tuple[str, ...], *, tab: str, number: str, after: str
+    staff: Staff, unit: Unit, columns: tuple[str, ...], *, tab: str, number: str, after: str
 ) -> tuple[list[Any], str | None]:
     """One page of a clinic inbox: the cases of ``unit`` that ``staff`` reads there
     (policy.cases_visible_to_staff(staff, unit=unit)), the case numbered ``number`` or else those of
