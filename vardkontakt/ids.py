@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Param, Statements
 
 M = TypeVar("M", bound=Model)
 
@@ -29,17 +29,13 @@ def first_by_id(queryset: QuerySet[M], value: object) -> M | None:
     return rows[0] if rows else None
 
 
-_BY_ID: dict[type[Model], Statement[Any]] = {}
+_BY_ID: Statements[type[Model], Any] = Statements(
+    lambda model: model._default_manager.filter(pk=Param("id", model._meta.pk))[:1]
+)
 
 
 def row_by_id(model: type[M], value: object) -> M | None:
     """The row of ``model`` whose UUID key is ``value`` (untrusted input), or None: the same as
     ``first_by_id(model.objects.all(), value)``, by a statement compiled once per model."""
     ident = parse_uuid(value)
-    if ident is None:
-        return None
-    statement = _BY_ID.get(model)
-    if statement is None:
-        key = model._meta.pk
-        statement = _BY_ID[model] = Statement(lambda: model._default_manager.filter(pk=Param("id", key))[:1])
-    return statement.first(id=ident)
+    return None if ident is None else _BY_ID[model].first(id=ident)

@@ -17,6 +17,7 @@ in a filter) and turns the rows into what the queryset would have given: model i
 ``select_related`` rows, values, value lists or named rows, through the same converters. Identical SQL
 also lets PostgreSQL reuse its prepared statement (``prepare_threshold`` in ``env.py``).
 
+A query with a few forms (a filter present or not) is a ``Statements`` family keyed by the form.
 The builder must not read anything that changes (the time, the request, the language, a setting
 altered by a test): such a value is a ``Param``. A Param holds one value, so a list of variable length
 (``__in``) cannot be one. ``prefetch_related`` is refused.
@@ -24,7 +25,7 @@ altered by a test): such a value is a ``Param``. A Param holds one value, so a l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +47,7 @@ from django.db.models.utils import create_namedtuple_class
 from django.db.transaction import TransactionManagementError
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -219,3 +221,18 @@ class Statement(Generic[T]):
         """The first item, or None. Slice the queryset (``[:1]``) to have the database stop there."""
         found = self.all(**values)
         return found[0] if found else None
+
+
+class Statements(Generic[K, T]):
+    """A family of statements, one per form of a query (a model, a role, which filters apply): the
+    statement for ``key`` is built from ``build(key)`` the first time it is asked for."""
+
+    def __init__(self, build: Callable[[K], QuerySet[Any, T]]) -> None:
+        self._build = build
+        self._statements: dict[K, Statement[T]] = {}
+
+    def __getitem__(self, key: K) -> Statement[T]:
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = Statement(lambda: self._build(key))
+        return found

@@ -46,7 +46,7 @@ from vardkontakt.notifications.actions import (
     notify_staff_new_case,
 )
 from vardkontakt.roles.models import Role
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Param, Statement, Statements
 
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
@@ -371,24 +371,19 @@ def mark_read_by_resident(case: Case) -> None:
 # --- Staff ------------------------------------------------------------------------------------------
 
 
-_CASES_FOR_STAFF: dict[tuple[bool, tuple[str, ...]], Statement[Case]] = {}
+def _case_query(form: tuple[bool, tuple[str, ...]]) -> QuerySet[Case]:
+    """The case by id with its clinic, resident, type and handler, locked or not, all columns or
+    ``only`` these (and what staff_may_read needs)."""
+    for_update, only = form
+    cases = Case.objects.select_related("unit", "resident", "case_type", "handler")
+    if only:
+        cases = cases.only(*only, "unit", "handler", "answered_by")
+    if for_update:
+        cases = cases.select_for_update(of=("self",))
+    return cases.filter(pk=Param("id", UUIDField()))
 
 
-def _case_by_id(for_update: bool, only: tuple[str, ...]) -> Statement[Case]:
-    """The case by id with its clinic, resident, type and handler: one statement per form of the read."""
-    found = _CASES_FOR_STAFF.get((for_update, only))
-    if found is None:
-
-        def build() -> QuerySet[Case]:
-            cases = Case.objects.select_related("unit", "resident", "case_type", "handler")
-            if only:  # and what staff_may_read needs
-                cases = cases.only(*only, "unit", "handler", "answered_by")
-            if for_update:
-                cases = cases.select_for_update(of=("self",))
-            return cases.filter(pk=Param("id", UUIDField()))
-
-        found = _CASES_FOR_STAFF[(for_update, only)] = Statement(build)
-    return found
+_CASE_BY_ID: Statements[tuple[bool, tuple[str, ...]], Case] = Statements(_case_query)
 
 
 def open_case_for_staff(
@@ -401,7 +396,7 @@ def open_case_for_staff(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("open_case_for_staff must run inside the transaction of the read")
     ident = parse_uuid(case_id)
-    case = None if ident is None else _case_by_id(for_update, only).first(id=ident)
+    case = None if ident is None else _CASE_BY_ID[(for_update, only)].first(id=ident)
     if case is None or not policy.staff_may_read(staff, case):
         raise Http404
     record(

@@ -563,7 +563,7 @@ def start_case(request: HttpRequest, payload: StartCaseIn) -> Status[ResidentCas
             # The key was used for someone else (a child, before the proxy ended): never show it here.
             raise ValidationError({"idempotency_key": [_("Nyckeln har redan använts för ett annat ärende.")]})
         case = _own_case(request, str(case.pk))
-    return Status(201, _resident_case(case, list(attachments.thread_of(case)), user))
+    return Status(201, _resident_case(case, attachments.thread_of(case), user))
 
 
 @router.get(
@@ -577,7 +577,7 @@ def get_my_case(request: HttpRequest, case_id: str) -> ResidentCaseOut:
     """The case and its messages; the clinic's messages are marked read, as on the case page."""
     with _answers_as_http():
         case = _own_case(request, case_id)
-    thread = list(attachments.thread_of(case))
+    thread = attachments.thread_of(case)
     actions.mark_read_by_resident(case)
     return _resident_case(case, thread, request.user)  # type: ignore[arg-type]
 
@@ -864,7 +864,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
     staff = logged_in_staff(request)
     with _answers_as_http(), transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id)
-        thread = list(attachments.thread_of(case))
+        thread = attachments.thread_of(case)
         history = history_of(case)
         name_of = people_of(case)
         may_distribute = policy.can_distribute(staff, case)

@@ -28,7 +28,7 @@ from vardkontakt.cases.models import AuthorKind, Case, CaseStatus
 from vardkontakt.directory.models import Unit
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.ids import parse_uuid
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Param, Statements
 
 PAGE_SIZE = 25
 UNANSWERED = (CaseStatus.SENT, CaseStatus.DISTRIBUTED, CaseStatus.INTERIM)
@@ -123,7 +123,24 @@ def _split(rows: list[_Row], size: int) -> tuple[list[_Row], str | None]:
     return rows, None
 
 
-_CLINIC_PAGES: dict[tuple[str | None, str, bool, tuple[str, ...]], Statement[Any]] = {}
+ClinicPageForm = tuple[str | None, str, bool, tuple[str, ...]]
+
+
+def _clinic_query(form: ClinicPageForm) -> QuerySet[Case, Any]:
+    """A clinic inbox page of one form: how the member reads at the clinic (policy.reads_at), a tab
+    or "#" for a case number, first page or after a position, the columns."""
+    reads, tab, past, columns = form
+    cases = policy.cases_read_at(Param("unit", UUIDField()), reads, Param("staff", UUIDField()))
+    if tab == "#":
+        cases = cases.filter(number=Param("number", CharField()))
+    else:
+        cases = filter_by_tab(cases, tab, Param("today", DateField()))
+    if past:
+        cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
+    return _newest_first(cases.values_list(*columns, named=True), PAGE_SIZE)
+
+
+_CLINIC_PAGES: Statements[ClinicPageForm, Any] = Statements(_clinic_query)
 
 
 def clinic_page(
@@ -135,21 +152,7 @@ def clinic_page(
     page (how staff reads there, tab or number, first page or not) is a statement compiled once."""
     reads = policy.reads_at(staff, unit)
     position = _position(after)
-    key = (reads, "#" if number else tab, position is not None, columns)
-    statement = _CLINIC_PAGES.get(key)
-    if statement is None:
-
-        def build() -> QuerySet[Case, Any]:
-            cases = policy.cases_read_at(Param("unit", UUIDField()), reads, Param("staff", UUIDField()))
-            if number:
-                cases = cases.filter(number=Param("number", CharField()))
-            else:
-                cases = filter_by_tab(cases, tab, Param("today", DateField()))
-            if position is not None:
-                cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
-            return _newest_first(cases.values_list(*columns, named=True), PAGE_SIZE)
-
-        statement = _CLINIC_PAGES[key] = Statement(build)
+    statement = _CLINIC_PAGES[(reads, "#" if number else tab, position is not None, columns)]
     values: dict[str, Any] = {"unit": unit.pk}
     if reads == "own":
         values["staff"] = staff.pk
@@ -240,21 +243,15 @@ def _inbox_rows(cases: QuerySet[Case], archived: bool | Param) -> QuerySet[Case,
     )
 
 
-def _own_inbox(past: bool) -> Statement[Any]:
+def _own_inbox(past: bool) -> QuerySet[Case, Any]:
     """A page of a resident's own inbox, first (``past`` False) or after a position."""
-
-    def build() -> QuerySet[Case, Any]:
-        cases = _inbox_rows(
-            policy.own_cases(Param("resident", UUIDField())), Param("archived", BooleanField())
-        )
-        if past:
-            cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
-        return _newest_first(cases, RESIDENT_PAGE_SIZE)
-
-    return Statement(build)
+    cases = _inbox_rows(policy.own_cases(Param("resident", UUIDField())), Param("archived", BooleanField()))
+    if past:
+        cases = _past(cases, Param("at", DateTimeField()), Param("key", UUIDField()))
+    return _newest_first(cases, RESIDENT_PAGE_SIZE)
 
 
-_OWN_INBOX = {past: _own_inbox(past) for past in (False, True)}
+_OWN_INBOX: Statements[bool, Any] = Statements(_own_inbox)
 
 
 def resident_inbox_page(

@@ -252,7 +252,7 @@ _STAFF_OF_CASE = Statement(
         user_id__in=Message.objects.filter(case_id=_CASE_PARAM)
         .values("author_id")
         .union(StatusChange.objects.filter(case_id=_CASE_PARAM).values("by_id"))
-    ).values_list("user_id", "given_name", "family_name")
+    ).only("user_id", "given_name", "family_name")
 )
 
 
@@ -260,9 +260,7 @@ def people_of(case: Case) -> Callable[[object], str]:
     """Who wrote a message of ``case`` or changed its status, by user id, as the staff tool names
     them: a member of staff by name, the resident by name, anyone else as the resident's guardian
     (a guardian acting for a child). The staff among them are read by one statement."""
-    staff_names: dict[object, str] = {
-        user_id: f"{given} {family}" for user_id, given, family in _STAFF_OF_CASE.all(case=case.pk)
-    }
+    staff_names: dict[object, str] = {s.user_id: s.full_name for s in _STAFF_OF_CASE.all(case=case.pk)}
 
     def name(user_id: object) -> str:
         if user_id in staff_names:

@@ -244,7 +244,7 @@ def detail(request: HttpRequest, case_id: str) -> HttpResponse:
             messages.success(request, _("Ditt svar är skickat."))
             return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]))
         case = _case_or_404(request, case_id)
-    thread = list(attachments.thread_of(case))
+    thread = attachments.thread_of(case)
     if request.method == "GET":
         actions.mark_read_by_resident(case)
     context = {

@@ -173,7 +173,7 @@ def _render_case(
     """The case page. The read and its access-log row are one transaction."""
     with transaction.atomic():
         case = actions.open_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
-        thread = list(attachments.thread_of(case))
+        thread = attachments.thread_of(case)
         history = history_of(case)
         name_of = people_of(case)
         entries = [

@@ -15,7 +15,7 @@ from django.utils import timezone
 from vardkontakt.directory.models import Region, Unit
 from vardkontakt.identity.models import Staff, User
 from vardkontakt.roles.models import PLATFORM_ROLES, REGION_ROLES, UNIT_ROLES, Role, RoleGrant
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Param, Statement, Statements
 
 # What each granting role may hand out, and at which scope (DESIGN.md §1).
 _GRANTABLE_AT_UNIT: dict[str, frozenset[str]] = {
@@ -126,26 +126,24 @@ def units_where(staff: Staff | None, role: str) -> QuerySet[Unit]:
     return Unit.objects.filter(grants__in=grants_in_force(staff).filter(role=role)).distinct()
 
 
-_UNIT_NAMES: dict[str, Statement[Unit]] = {}
+# The units where a member holds a role, by name (a page's picker), one statement per role.
+_UNIT_NAMES: Statements[str, Unit] = Statements(
+    lambda role: (
+        Unit.objects.filter(
+            pk__in=RoleGrant.objects.in_force(
+                Param("at", DateTimeField()), staff_id=Param("staff", UUIDField()), role=role
+            ).values("unit_id")
+        )
+        .order_by("name")
+        .only("id", "name")
+    )
+)
 
 
 def unit_names_where(staff: Staff, role: str) -> list[Unit]:
     """The units at which ``staff`` holds ``role`` now, by name, with only their id and name loaded
     (a page's picker): the rows of ``units_where``, by a statement compiled once per role."""
-    statement = _UNIT_NAMES.get(role)
-    if statement is None:
-        statement = _UNIT_NAMES[role] = Statement(
-            lambda: (
-                Unit.objects.filter(
-                    pk__in=RoleGrant.objects.in_force(
-                        Param("at", DateTimeField()), staff_id=Param("staff", UUIDField()), role=role
-                    ).values("unit_id")
-                )
-                .order_by("name")
-                .only("id", "name")
-            )
-        )
-    return statement.all(at=timezone.now(), staff=staff.pk)
+    return _UNIT_NAMES[role].all(at=timezone.now(), staff=staff.pk)
 
 
 def unit_ids_where(staff: Staff, role: str) -> list[Any] | QuerySet[RoleGrant, Any]:

@@ -212,3 +212,27 @@ def test_row_by_id_is_first_by_id_of_all_rows(demo: Demo) -> None:
     wrong: tuple[object, ...] = (uuid.uuid4(), "not-an-id", "", None, member.pk)
     for other in wrong:
         assert row_by_id(Unit, other) is None  # unknown, malformed, or another model's key
+
+
+def test_a_family_builds_each_form_once(demo: Demo) -> None:
+    from vardkontakt.statements import Statements
+
+    built: list[str] = []
+
+    def build(role: str) -> Any:
+        built.append(role)
+        return RoleGrant.objects.in_force(AT, staff_id=STAFF, role=role).values_list("unit_id", flat=True)
+
+    family: Statements[str, Any] = Statements(build)
+    maria, hans = demo.member("maria"), demo.member("hans")
+    for _ in range(2):
+        for member in (maria, hans):
+            for role in (Role.CASE_RECEIVER, Role.CASE_HANDLER):
+                expected = list(
+                    RoleGrant.objects.in_force(staff_id=member.pk, role=role).values_list(
+                        "unit_id", flat=True
+                    )
+                )
+                assert family[role].all(staff=member.pk, at=timezone.now()) == expected
+    assert built == [Role.CASE_RECEIVER, Role.CASE_HANDLER]
+    assert family[Role.CASE_RECEIVER] is family[Role.CASE_RECEIVER]
