@@ -218,7 +218,12 @@ VK_NOTIFY_RETRY_SECONDS = env_int("VK_NOTIFY_RETRY_SECONDS", 60, minimum=1)
 VK_NOTIFY_LEASE_SECONDS = env_int("VK_NOTIFY_LEASE_SECONDS", 10 * 60, minimum=30)
 
 # --- Cache: shared by every process (login failure counts); the database by default ------------------
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vk_cache"}}
+# "layout" is each process's own: the parts of web/base.html that are the same on every page of one
+# language and realm, rendered once ({% cache %} in the template).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vk_cache"},
+    "layout": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "layout"},
+}
 
 # --- Background tasks ------------------------------------------------------------------------------
 TASKS = {

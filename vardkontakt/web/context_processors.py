@@ -49,6 +49,7 @@ class Layout:
     assets: dict[str, str]
     urls: dict[str, str]  # by URL name, ":" written "_": urls.web_home
     languages: tuple[Language, ...]
+    prefix: str
 
 
 _layouts: dict[str, Layout] = {}
@@ -69,6 +70,7 @@ def layout() -> Layout:
                 )
                 for code, _name in settings.LANGUAGES
             ),
+            prefix=prefix,
         )
     return found
 
