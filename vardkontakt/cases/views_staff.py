@@ -31,7 +31,8 @@ from vardkontakt.cases.forms_staff import (
     add_action_error,
 )
 from vardkontakt.cases.lists import TABS, chosen_unit, clinic_page, page_by_activity
-from vardkontakt.cases.models import OPEN_STATUSES, AuthorKind, Case, CaseStatus, history_of, people_of
+from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus, history_of, people_of
+from vardkontakt.cases.templatetags.case_lists import staff_thread
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
 from vardkontakt.ids import parse_uuid
@@ -176,16 +177,6 @@ def _render_case(
         thread = attachments.thread_of(case)
         history = history_of(case)
         name_of = people_of(case)
-        entries = [
-            {
-                "message": m,
-                "body": m.body,
-                "author": name_of(m.author_id),
-                "from_staff": m.author_kind == AuthorKind.STAFF,
-                "files": list(m.attachments.all()),
-            }
-            for m in thread
-        ]
         changes = [
             {
                 "change": h,
@@ -223,7 +214,7 @@ def _render_case(
             "staff": staff,
             "case": case,
             "answers": _answers(case),
-            "entries": entries,
+            "thread": staff_thread(case, thread, name_of),
             "changes": changes,
             "may_distribute": may_distribute,
             "may_answer": may_answer,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
+from django.utils import timezone, translation
 
 from vardkontakt.audit.models import AccessLogEntry
-from vardkontakt.cases import actions, policy
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message, StatusChange
+from vardkontakt.cases import actions, attachments, policy
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message, StatusChange, people_of
+from vardkontakt.cases.templatetags.case_lists import staff_thread
+from vardkontakt.cases.tests.attachment_helpers import PDF, TEXT, upload
 from vardkontakt.cases.tests.staff_helpers import page, send
 from vardkontakt.conftest import Demo, log_in_staff
 
@@ -251,3 +255,63 @@ def test_every_view_of_the_case_page_writes_exactly_one_access_log_row(demo: Dem
     # A form that fails validation shows the page again: one more read, one more row.
     client.post(page(case), {"action": "close", "avsluta-reason": ""})
     assert rows.count() == before + 3
+
+
+# The loop of cases/staff_detail.html before case_lists.staff_thread built the messages, over the
+# entries the view built for it.
+THREAD_LOOP = """{% load i18n case_lists %}{% for entry in entries %}
+    <div class="govuk-inset-text">
+      <p class="govuk-body-s govuk-!-margin-bottom-2">
+        <strong>{{ entry.author }}</strong>, {{ entry.message.created_at|iso_minute }}
+        {% if entry.message.interim %} <strong class="govuk-tag govuk-tag--blue">{% translate "Delsvar" %}</strong>{% endif %}
+      </p>
+      <p class="govuk-body">{{ entry.body|linebreaksbr }}</p>
+      {% if entry.files %}{% include "cases/_attachment_list.html" with files=entry.files url_name="staff_cases:attachment" %}{% endif %}
+      {% if entry.from_staff %}
+      <p class="govuk-body-s govuk-!-margin-bottom-0">{% if entry.message.read_by_resident_at %}{% blocktranslate with at=entry.message.read_by_resident_at|iso_minute %}Läst av invånaren {{ at }}{% endblocktranslate %}{% else %}{% translate "Inte läst av invånaren än" %}{% endif %}</p>
+      {% endif %}
+    </div>
+    {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_thread_prints_what_the_template_loop_printed(demo: Demo, language: str) -> None:
+    anna, maria, hans = demo.resident("anna"), demo.member("maria"), demo.member("hans")
+    case = send(demo)
+    actions.distribute_case(
+        staff=maria, case_id=case.pk, handler_id=hans.pk, interim="Vi återkommer <snart> & 'gärna'."
+    )
+    actions.reply_as_resident(
+        user=anna.user, resident=anna, case_id=case.pk, body="Tack!\nHälsningar\n\nAnna"
+    )
+    actions.answer_case(
+        staff=hans,
+        case_id=case.pk,
+        body="Rad ett\nRad två <b>fet</b>",
+        signature="Hans Holm",
+        close=False,
+        files=[upload("Svar & <provsvar>.pdf", PDF), upload("råd.txt", TEXT)],
+        option=None,
+    )
+    Message.objects.filter(case=case, interim=True).update(read_by_resident_at=timezone.now())
+    thread, name_of = attachments.thread_of(case), people_of(case)
+    entries = [
+        {
+            "message": m,
+            "body": m.body,
+            "author": name_of(m.author_id),
+            "from_staff": m.author_kind == AuthorKind.STAFF,
+            "files": list(m.attachments.all()),
+        }
+        for m in thread
+    ]
+    # The resident's message, the read interim reply, her reply, the unread answer with two files.
+    assert [
+        (m.author_kind == AuthorKind.STAFF, m.read_by_resident_at is not None, len(m.attachments.all()))
+        for m in thread
+    ] == [(False, False, 0), (True, True, 0), (False, False, 0), (True, False, 2)]
+    with translation.override(language):
+        expected = Template(THREAD_LOOP).render(Context({"entries": entries, "case": case}))
+        assert staff_thread(case, thread, name_of) == expected
+    assert "Svar &amp; &lt;provsvar&gt;.pdf" in expected and "Rad ett<br>Rad två &lt;b&gt;" in expected
+    assert expected.count("<li>") == 2 and expected.count('class="govuk-inset-text"') == 4
