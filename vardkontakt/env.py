@@ -86,6 +86,9 @@ def database_from_url(url: str) -> dict[str, object]:
             "DATABASE_URL names no database: use sqlite:///path/to/db.sqlite3 or postgres://user@host:port/name."
         )
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check of a kept connection that needs no round trip
+        # (vardkontakt/postgresql/base.py).
+        config["ENGINE"] = "vardkontakt.postgresql"
         # Parameters bound by the server, and statements a connection sends more than once prepared
         # (psycopg's prepare_threshold): PostgreSQL then neither parses nor plans them again, and the
         # app does not quote values into the SQL (bench/README.md, "PostgreSQL: prepared statements").
