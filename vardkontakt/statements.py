@@ -17,6 +17,10 @@ in a filter) and turns the rows into what the queryset would have given: model i
 ``select_related`` rows, values, value lists or named rows, through the same converters. Identical SQL
 also lets PostgreSQL reuse its prepared statement (``prepare_threshold`` in ``env.py``).
 
+An ``Insert`` does the same for writing one row of a model: ``ACCESS = Insert(AccessLogEntry)``,
+``ACCESS.one(actor_id=..., action=...)`` is ``AccessLogEntry.objects.create(...)`` with the INSERT
+compiled once (no save signals: use it only for a model nothing listens to).
+
 A query with a few forms (a filter present or not) is a ``Statements`` family keyed by the form.
 The builder must not read anything that changes (the time, the request, the language, a setting
 altered by a test): such a value is a ``Param``. A Param holds one value, so a list of variable length
@@ -30,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Expression
 from django.db.models.query import (  # type: ignore[attr-defined]  # get_related_populators
     FlatValuesListIterable,
@@ -42,12 +46,14 @@ from django.db.models.query import (  # type: ignore[attr-defined]  # get_relate
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.utils import create_namedtuple_class
 from django.db.transaction import TransactionManagementError
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -236,3 +242,72 @@ class Statements(Generic[K, T]):
         if found is None:
             found = self._statements[key] = Statement(lambda: self._build(key))
         return found
+
+
+@dataclass(frozen=True)
+class _CompiledInsert:
+    sql: str
+    fields: tuple[Field[Any, Any], ...]  # the columns written, in the statement's order
+    returning: tuple[Any, ...] | None  # the backend's RETURNING parameters; None: last_insert_id
+    converters: tuple[Any, ...]  # for the new primary key, as the ORM converts it
+
+
+def _compile_insert(model: type[Model], connection: BaseDatabaseWrapper) -> _CompiledInsert:
+    """The INSERT that ``model.objects.create()`` sends for a row whose key the database assigns."""
+    opts = model._meta
+    fields = tuple(
+        field
+        for field in opts.local_concrete_fields
+        if field is not opts.auto_field and not getattr(field, "generated", False)
+    )
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()], raw=False)
+    compiler = query.get_compiler(connection=connection)
+    returning = connection.features.can_return_columns_from_insert
+    if returning:
+        compiler.returning_fields = [opts.pk]
+    ((sql, _params),) = compiler.as_sql()
+    converters = compiler.get_converters([opts.pk.get_col(opts.db_table)])
+    return _CompiledInsert(
+        sql=sql,
+        fields=fields,
+        returning=tuple(compiler.returning_params) if returning else None,
+        converters=tuple(converters[0][0]) if converters else (),
+    )
+
+
+class Insert(Generic[M]):
+    """One row into ``model``'s table, the INSERT compiled once per database connection (see the
+    module's text). The model's key must be one the database assigns (an AutoField)."""
+
+    def __init__(self, model: type[M]) -> None:
+        if model._meta.auto_field is None:
+            raise TypeError(f"{model.__name__} has no key the database assigns")
+        self._model = model
+        self._compiled: dict[str, _CompiledInsert] = {}
+
+    def one(self, **values: Any) -> M:
+        """``model.objects.create(**values)``: the instance (defaults applied, each value prepared by its
+        field), written, with its new key."""
+        obj = self._model(**values)
+        for name, value in values.items():
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{name}: an Insert writes values, not expressions")
+        connection = connections[router.db_for_write(self._model, instance=obj)]
+        compiled = self._compiled.get(connection.alias)
+        if compiled is None:
+            compiled = self._compiled[connection.alias] = _compile_insert(self._model, connection)
+        params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in compiled.fields]
+        opts = self._model._meta
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            if compiled.returning is not None:
+                key = connection.ops.fetch_returned_insert_columns(cursor, compiled.returning)[0]
+            else:
+                key = connection.ops.last_insert_id(cursor, opts.db_table, opts.pk.column)
+        for convert in compiled.converters:
+            key = convert(key, opts.pk, connection)
+        setattr(obj, opts.pk.attname, key)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+        return obj

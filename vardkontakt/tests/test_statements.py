@@ -1,5 +1,6 @@
 """Statements built once (vardkontakt.statements): each shape of result must be what the ORM gives for
-the same queryset with the values in place of the Params, on SQLite and on PostgreSQL, in one query."""
+the same queryset with the values in place of the Params, on SQLite and on PostgreSQL, in one query;
+an Insert writes the row that ``objects.create`` writes."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from vardkontakt.audit.models import AccessLogEntry
 from vardkontakt.conftest import Demo
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.roles.models import Role, RoleGrant
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Insert, Param, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +238,42 @@ def test_a_family_builds_each_form_once(demo: Demo) -> None:
                 assert family[role].all(staff=member.pk, at=timezone.now()) == expected
     assert built == [Role.CASE_RECEIVER, Role.CASE_HANDLER]
     assert family[Role.CASE_RECEIVER] is family[Role.CASE_RECEIVER]
+
+
+def test_an_insert_writes_what_create_writes(demo: Demo) -> None:
+    staff = demo.member("maria")
+    resident = demo.resident("anna")
+    values = {
+        "actor_id": staff.user_id,
+        "acting_role": "CASE_RECEIVER",
+        "unit_id": demo.unit("solna").pk,
+        "subject_id": resident.pk,
+        "object_type": "Case",
+        "object_id": "Ärende 1",
+        "action": "case.read",
+    }
+    entries = Insert(AccessLogEntry)
+    created = AccessLogEntry.objects.create(**values)
+    with CaptureQueriesContext(connection) as sent:
+        first = entries.one(**values)
+        second = entries.one(**{**values, "unit_id": None, "subject_id": None})  # compiled once, reused
+    assert (
+        len(sent.captured_queries) == 2
+        and sent[0]["sql"].split("VALUES")[0] == sent[1]["sql"].split("VALUES")[0]
+    )
+    assert created.pk < first.pk < second.pk
+    assert not first._state.adding and first._state.db == "default"
+    for written in (first, second):
+        stored = AccessLogEntry.objects.get(pk=written.pk)
+        assert fields_of(stored) == fields_of(written)  # what it returns is what it wrote
+    expected = {**fields_of(created), "id": first.pk, "at": first.at}
+    assert fields_of(AccessLogEntry.objects.get(pk=first.pk)) == expected
+    assert abs(first.at - created.at) < timedelta(minutes=1)  # the field's default, as in create()
+    assert (second.unit_id, second.subject_id) == (None, None)
+
+
+def test_an_insert_needs_a_key_the_database_assigns_and_plain_values() -> None:
+    with pytest.raises(TypeError, match="no key the database assigns"):
+        Insert(User)
+    with pytest.raises(TypeError, match="not expressions"):
+        Insert(AccessLogEntry).one(object_type="Case", action="case.read", object_id=F("action"))
