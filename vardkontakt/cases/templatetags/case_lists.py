@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import template
@@ -196,7 +196,7 @@ _FILE = '<li><a class="govuk-link" href="{url}" download>{name}</a> <span class=
 _SECOND = "11111111-1111-1111-1111-111111111111"
 
 
-def staff_thread(case: Any, thread: Iterable[Any], author_of: Any) -> SafeString:
+def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object], str]) -> SafeString:
     """The messages of ``case`` (attachments.thread_of), oldest first: who wrote each (``author_of``
     gives the name of an author id), when, its text, its files as download links, and for the clinic's
     messages whether the resident has read them."""
