@@ -25,21 +25,28 @@ from vardkontakt.cases.models import AuthorKind, CaseStatus
 
 register = template.Library()
 
-_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-# reverse(name, args=[_PLACEHOLDER]) per URL name and script prefix: the URLconf does not change while
-# the process runs, so the id is the only part that differs from row to row.
-_url_patterns: dict[tuple[str, str], str] = {}
+# Stand-ins for the ids of a URL whose arguments are ``<str:…>`` ids (a UUID never needs quoting).
+_PLACEHOLDERS = ("00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111")
+_PLACEHOLDER = _PLACEHOLDERS[0]
+# reverse(name, args=placeholders) per URL name, number of ids and script prefix: the URLconf does not
+# change while the process runs, so the ids are the only part that differs from row to row.
+_url_patterns: dict[tuple[str, int, str], str] = {}
+
+
+def _url_pattern(name: str, ids: int) -> str:
+    """The address of URL ``name`` with _PLACEHOLDERS[:ids] for its ids, reversed once."""
+    key = (name, ids, get_script_prefix())
+    pattern = _url_patterns.get(key)
+    if pattern is None:
+        pattern = _url_patterns[key] = reverse(name, args=_PLACEHOLDERS[:ids])
+    return pattern
 
 
 @register.filter
 def url_with_id(pk: object, name: str) -> str:
     """``{{ case.pk|url_with_id:"cases:detail" }}`` is ``{% url "cases:detail" case.pk %}`` for a
-    URL whose only argument is a ``<str:…>`` id (a UUID never needs quoting)."""
-    key = (name, get_script_prefix())
-    pattern = _url_patterns.get(key)
-    if pattern is None:
-        pattern = _url_patterns[key] = reverse(name, args=[_PLACEHOLDER])
-    return pattern.replace(_PLACEHOLDER, str(pk), 1)
+    URL whose only argument is a ``<str:…>`` id."""
+    return _url_pattern(name, 1).replace(_PLACEHOLDER, str(pk), 1)
 
 
 @register.filter
@@ -193,7 +200,7 @@ _ENTRY = (
     "\n    </div>\n    "
 )
 _FILE = '<li><a class="govuk-link" href="{url}" download>{name}</a> <span class="govuk-body-s">({size})</span></li>'
-_SECOND = "11111111-1111-1111-1111-111111111111"
+_READ = '\n      <p class="govuk-body-s govuk-!-margin-bottom-0">{}</p>\n      '
 
 
 def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object], str]) -> SafeString:
@@ -201,13 +208,9 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
     gives the name of an author id), when, its text, its files as download links, and for the clinic's
     messages whether the resident has read them."""
     interim = f' <strong class="govuk-tag govuk-tag--blue">{html.escape(_("Delsvar"))}</strong>'
-    unread = f'\n      <p class="govuk-body-s govuk-!-margin-bottom-0">{html.escape(_("Inte läst av invånaren än"))}</p>\n      '
+    unread = _READ.format(html.escape(_("Inte läst av invånaren än")))
     files_label = html.escape(_("Bifogade filer"))
-    key = ("staff_cases:attachment:2", get_script_prefix())
-    pattern = _url_patterns.get(key)
-    if pattern is None:
-        pattern = _url_patterns[key] = reverse("staff_cases:attachment", args=[_PLACEHOLDER, _SECOND])
-    case_url = pattern.replace(_PLACEHOLDER, str(case.pk), 1)
+    case_url = _url_pattern("staff_cases:attachment", 2).replace(_PLACEHOLDER, str(case.pk), 1)
     zone = timezone.get_current_timezone()
     entries = []
     for message in thread:
@@ -216,7 +219,7 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
         if files:
             items = "".join(
                 _FILE.format(
-                    url=case_url.replace(_SECOND, str(file.pk), 1),
+                    url=case_url.replace(_PLACEHOLDERS[1], str(file.pk), 1),
                     name=html.escape(file.filename),
                     size=filesizeformat(file.size),
                 )
@@ -230,8 +233,7 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
         if message.author_kind == AuthorKind.STAFF:
             if message.read_by_resident_at:
                 at = iso_minute(message.read_by_resident_at.astimezone(zone))
-                text = html.escape(_("Läst av invånaren %(at)s") % {"at": at})
-                read = f'\n      <p class="govuk-body-s govuk-!-margin-bottom-0">{text}</p>\n      '
+                read = _READ.format(html.escape(_("Läst av invånaren %(at)s") % {"at": at}))
             else:
                 read = unread
         entries.append(
