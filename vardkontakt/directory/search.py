@@ -15,13 +15,12 @@ name, 4 if a word of the name starts with it, 2 if the name contains it, 1 if on
 summed. Ties: the shorter name, then the name, then the id. Sorting by distance instead orders by
 the distance from a place (a municipality or town of the region, or coordinates).
 
-PostgreSQL runs all of this in one statement over the index of ``search_index.py`` (trigram and
-tsvector GIN indexes): the units whose index row has every word (``id = ANY(ARRAY(…))``, a shape the
-planner serves from the trigram index and the primary key whatever its settings), the filters (the
-``WHERE`` of ``_filtered``, compiled once per day and filter values), the rank, the order, the count
-(a window) and the page, with each unit's e-services (an ``ARRAY`` subquery, evaluated for the page's
-rows only). The typo fallback asks in one more statement which words occur and what the vocabulary
-has like the others. SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same
+PostgreSQL runs all of this in one statement over one table, the index of ``search_index.py``
+(trigram and tsvector GIN indexes, and a copy of each unit's public fields, active e-services and
+agreement days that triggers keep in step): the rows that have every word, pass the filters
+(``_filters_sql``: ``_filtered``'s rule over the copy), the rank, the order, the count (a window) and
+the page. No other row is read per match. The typo fallback asks in one more statement which words
+occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same
 rules. Either way a hit is a ``Hit``: the unit's public fields and its active e-services
 (``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model instance.
 """
@@ -34,7 +33,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -334,9 +333,8 @@ def _distance_expression(place: Place) -> Any:
 
 
 def _distance_sql(place: Place) -> tuple[str, list[object]]:
-    """PostgreSQL: ``_distance_expression`` over ``directory_unit``."""
-    lat, lon = "directory_unit.latitude::float8", "directory_unit.longitude::float8"
-    sql = f"({lat} - %s) * ({lat} - %s) + (({lon} - %s) * %s) * (({lon} - %s) * %s)"
+    """PostgreSQL: ``_distance_expression`` over the search table ``s``."""
+    sql = "(s.latitude - %s) * (s.latitude - %s) + ((s.longitude - %s) * %s) * ((s.longitude - %s) * %s)"
     k = math.cos(math.radians(place.latitude))
     return sql, [place.latitude, place.latitude, place.longitude, k, place.longitude, k]
 
@@ -369,8 +367,8 @@ def _conditions(words: Sequence[Word], alias: str) -> tuple[str, list[str]]:
 
 
 def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
-    """PostgreSQL: ``_score`` in SQL over ``directory_unit`` and its ``directory_unit_search s``
-    (the tsvector answers "the stem of a word of the name": weight A)."""
+    """PostgreSQL: ``_score`` in SQL over a row ``s`` of ``directory_unit_search`` (the tsvector
+    answers "the stem of a word of the name": weight A)."""
     terms, params = [], []
     for alternatives in words:
         cases = []
@@ -378,60 +376,54 @@ def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
             stem = swedish.stem(word)
             cases.append(
                 f"CASE WHEN s.document @@ {_TSQUERY} THEN 8"
-                " WHEN ' ' || lower(directory_unit.name) LIKE %s THEN 4"
-                " WHEN lower(directory_unit.name) LIKE %s THEN 2 ELSE 1 END"
+                " WHEN ' ' || lower(s.name) LIKE %s THEN 4"
+                " WHEN lower(s.name) LIKE %s THEN 2 ELSE 1 END"
             )
             params += [f"{word}:A", f"% {stem}%", _like(stem)]
         terms.append(f"GREATEST({', '.join(cases)})")
     return " + ".join(terms), params
 
 
-@lru_cache(maxsize=256)
-def _filters_sql(on: date, municipality: str, care_type: str, eservice: str) -> tuple[str, tuple[Any, ...]]:
-    """PostgreSQL: the ``WHERE`` of ``_filtered`` over ``directory_unit`` on the day ``on``. Compiled
-    once per day and filter values: building it with the ORM costs more than running the search."""
-    units = _filtered(UnitQuery(municipality=municipality, care_type=care_type, eservice=eservice), on)
-    compiler = units.query.get_compiler(connection=connection)
-    compiler.pre_sql_setup()
-    sql, params = compiler.compile(units.query.where)
-    return sql, tuple(params)
+def _filters_sql(query: UnitQuery, on: date) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``_filtered`` (on the day ``on``) over the search table's copy ``s`` of each unit:
+    not inactive, an agreement holding that day, and the query's filters."""
+    conditions = ["s.status <> %s", "s.agreements @> %s::date"]
+    params: list[Any] = [UnitStatus.INACTIVE, on]
+    if query.municipality:
+        conditions.append("s.municipality_code = %s")
+        params.append(query.municipality)
+    if query.care_type:
+        conditions.append("s.care_type = %s")
+        params.append(query.care_type)
+    if query.eservice:
+        conditions.append("s.eservices @> ARRAY[%s]::text[] AND s.status = %s")
+        params += [query.eservice, UnitStatus.ACTIVE]
+    return " AND ".join(conditions), params
 
 
-# What the search reads of a unit (PostgreSQL): its fields for ``Hit``, the count of all matches, and
-# its e-services as (code, "true"/"false") pairs for ``usable_eservices``. PostgreSQL evaluates the
-# select list's subquery after ORDER BY and LIMIT, for the rows of the page only.
+# What the search reads of a unit (PostgreSQL): its fields for ``Hit`` and the count of all matches.
 _COLUMNS = (
-    "directory_unit.id, directory_unit.hsa_id, directory_unit.name, directory_unit.city,"
-    " directory_unit.municipality_code, directory_unit.care_type, directory_unit.status,"
-    " directory_unit.latitude, directory_unit.longitude, COUNT(*) OVER (),"
-    " ARRAY(SELECT ARRAY[e.service::text, e.active::text] FROM directory_uniteservice e"
-    " WHERE e.unit_id = directory_unit.id)"
+    "s.unit_id, s.hsa_id, s.name, s.city, s.municipality_code, s.care_type, s.status, s.latitude,"
+    " s.longitude, s.eservices, COUNT(*) OVER ()"
 )
 
 
 def _ranked_in_sql(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple[list[Hit], int]:
     """PostgreSQL: match, filter, order (by rank, distance or name), count and page in one statement."""
-    filters, filter_params = _filters_sql(
-        timezone.localdate(), query.municipality, query.care_type, query.eservice
-    )
-    tables, where, params = "directory_unit", filters, list[Any](filter_params)
+    where, params = _filters_sql(query, timezone.localdate())
     if words:
-        # The ids as an array rather than a join or IN: the planner then reads the units by their
-        # primary key (it cannot guess the array's length), never the whole table.
-        matching, matching_params = _conditions(words, "m")
-        where = f"directory_unit.id = ANY(ARRAY(SELECT m.unit_id FROM directory_unit_search m WHERE {matching})) AND {where}"  # noqa: S608
-        params = [*matching_params, *params]
+        matching, matching_params = _conditions(words, "s")
+        where, params = f"{matching} AND {where}", [*matching_params, *params]
     order, order_params = "", list[Any]()
     if query.sort == DISTANCE and query.origin is not None:
         order, order_params = _distance_sql(query.origin)
         order += " ASC NULLS LAST, "
     elif words:
-        tables += " JOIN directory_unit_search s ON s.unit_id = directory_unit.id"
         score, score_params = score_sql(words)
-        order, order_params = f"{score} DESC, char_length(directory_unit.name), ", [*score_params]
+        order, order_params = f"{score} DESC, char_length(s.name), ", [*score_params]
     sql = (
-        f"SELECT {_COLUMNS} FROM {tables} WHERE {where}"  # noqa: S608 - fixed fragments; values are parameters
-        f" ORDER BY {order}directory_unit.name, directory_unit.id LIMIT %s"
+        f"SELECT {_COLUMNS} FROM directory_unit_search s WHERE {where}"  # noqa: S608 - fixed fragments; values are parameters
+        f" ORDER BY {order}s.name, s.unit_id LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *order_params, limit])
@@ -445,7 +437,7 @@ def _ranked_in_sql(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple
             city,
             municipality_code,
             care_type,
-            usable_eservices(status, ((code, active == "true") for code, active in services)),
+            usable_eservices(status, ((code, True) for code in eservices)),
             None if origin is None else distance_km(origin, latitude, longitude),
         )
         for (
@@ -458,11 +450,11 @@ def _ranked_in_sql(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple
             status,
             latitude,
             longitude,
+            eservices,
             _,
-            services,
         ) in rows
     ]
-    return hits, rows[0][9] if rows else 0
+    return hits, rows[0][-1] if rows else 0
 
 
 def _matching_sql(words: Sequence[Word]) -> RawSQL:

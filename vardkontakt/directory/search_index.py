@@ -6,7 +6,11 @@ PostgreSQL (extension pg_trgm):
 - ``directory_unit_search``: per unit, ``document`` = the ``swedish`` tsvector of the name (weight A)
   and the city (weight B), GIN-indexed; ``words`` = lower(name || ' ' || city), trigram-GIN-indexed
   for substring matching (compound words by their parts). The GIN indexes have no pending list
-  (``fastupdate = off``, below).
+  (``fastupdate = off``, below). Beside them, a copy of what the search filters, ranks and shows: the
+  unit's public fields, ``eservices`` (the codes of its active e-service rows) and ``agreements``
+  (the days its agreements hold, a ``datemultirange``), so a search reads this one table and no
+  other row per match. Triggers on ``directory_agreement`` and ``directory_uniteservice`` keep the
+  last two in step.
 - ``directory_search_term``: the words (3+ letters) of every name and city, trigram-GIN-indexed on
   their folded form: the vocabulary the typo fallback corrects against. It only grows (a word of a
   renamed unit stays; a correction to it finds nothing, which is harmless); TRUNCATE empties it.
@@ -27,6 +31,7 @@ import sqlite3
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from vardkontakt.directory.swedish import FOLD_FROM, FOLD_TO  # as swedish.fold
 
@@ -42,6 +47,8 @@ GIN_INDEXES = (
     "directory_unit_search_words_trgm",
     "directory_search_term_folded_trgm",
 )
+# The tables whose rows the unit's copy in directory_unit_search reads (its e-services, its agreements).
+RELATED_TABLES = ("directory_agreement", "directory_uniteservice")
 
 POSTGRESQL = [
     """
@@ -50,6 +57,20 @@ POSTGRESQL = [
         document tsvector NOT NULL,
         words text NOT NULL
     )
+    """,
+    # The copy of the unit (added to an index an earlier version installed; filled below).
+    """
+    ALTER TABLE directory_unit_search
+        ADD COLUMN IF NOT EXISTS hsa_id text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS name text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS city text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS municipality_code text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS care_type text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS latitude float8,
+        ADD COLUMN IF NOT EXISTS longitude float8,
+        ADD COLUMN IF NOT EXISTS eservices text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN IF NOT EXISTS agreements datemultirange NOT NULL DEFAULT '{}'
     """,
     f"""CREATE INDEX IF NOT EXISTS directory_unit_search_document
        ON directory_unit_search USING gin (document) {_GIN}""",
@@ -61,6 +82,19 @@ POSTGRESQL = [
     # An index of an earlier install: the same setting, and what waits in its pending list merged.
     *(f"ALTER INDEX {index} SET (fastupdate = off)" for index in GIN_INDEXES),
     *(f"SELECT gin_clean_pending_list('{index}')" for index in GIN_INDEXES),
+    # A unit's active e-services and the days its agreements hold (valid_to is the last day; none: open).
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_eservices(unit uuid) RETURNS text[] LANGUAGE sql STABLE AS $$
+        SELECT coalesce(array_agg(service ORDER BY service), '{}')
+        FROM directory_uniteservice WHERE unit_id = unit AND active
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_agreements(unit uuid) RETURNS datemultirange LANGUAGE sql STABLE AS $$
+        SELECT coalesce(range_agg(daterange(valid_from, valid_to, '[]')), '{}')
+        FROM directory_agreement WHERE unit_id = unit
+    $$
+    """,
     """
     CREATE OR REPLACE FUNCTION directory_unit_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -68,13 +102,22 @@ POSTGRESQL = [
             DELETE FROM directory_unit_search WHERE unit_id = OLD.id;
             RETURN OLD;
         END IF;
-        INSERT INTO directory_unit_search (unit_id, document, words)
+        INSERT INTO directory_unit_search (
+            unit_id, document, words, hsa_id, name, city, municipality_code, care_type, status,
+            latitude, longitude, eservices, agreements
+        )
         VALUES (
             NEW.id,
             setweight(to_tsvector('swedish', NEW.name), 'A') || setweight(to_tsvector('swedish', NEW.city), 'B'),
-            lower(NEW.name || ' ' || NEW.city)
+            lower(NEW.name || ' ' || NEW.city),
+            NEW.hsa_id, NEW.name, NEW.city, NEW.municipality_code, NEW.care_type, NEW.status,
+            NEW.latitude, NEW.longitude, directory_unit_eservices(NEW.id), directory_unit_agreements(NEW.id)
         )
-        ON CONFLICT (unit_id) DO UPDATE SET document = EXCLUDED.document, words = EXCLUDED.words;
+        ON CONFLICT (unit_id) DO UPDATE SET
+            document = EXCLUDED.document, words = EXCLUDED.words, hsa_id = EXCLUDED.hsa_id,
+            name = EXCLUDED.name, city = EXCLUDED.city, municipality_code = EXCLUDED.municipality_code,
+            care_type = EXCLUDED.care_type, status = EXCLUDED.status, latitude = EXCLUDED.latitude,
+            longitude = EXCLUDED.longitude, eservices = EXCLUDED.eservices, agreements = EXCLUDED.agreements;
         INSERT INTO directory_search_term (term)
         SELECT DISTINCT word
         FROM regexp_split_to_table(lower(NEW.name || ' ' || NEW.city), '[^[:alnum:]]+') AS word
@@ -92,21 +135,70 @@ POSTGRESQL = [
     END
     $$
     """,
+    # An agreement or e-service row written: its unit's copy again (both units', if it moved).
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_search_refresh(unit uuid) RETURNS void LANGUAGE sql AS $$
+        UPDATE directory_unit_search
+        SET eservices = directory_unit_eservices(unit), agreements = directory_unit_agreements(unit)
+        WHERE unit_id = unit
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_search_related() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            PERFORM directory_unit_search_refresh(unit_id) FROM directory_unit_search;
+        ELSIF TG_OP = 'INSERT' THEN
+            PERFORM directory_unit_search_refresh(NEW.unit_id);
+        ELSE
+            PERFORM directory_unit_search_refresh(OLD.unit_id);
+            IF TG_OP = 'UPDATE' THEN
+                IF NEW.unit_id <> OLD.unit_id THEN
+                    PERFORM directory_unit_search_refresh(NEW.unit_id);
+                END IF;
+            END IF;
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
     "DROP TRIGGER IF EXISTS directory_unit_search_sync ON directory_unit",
-    """CREATE TRIGGER directory_unit_search_sync AFTER INSERT OR DELETE OR UPDATE OF name, city
+    """CREATE TRIGGER directory_unit_search_sync AFTER INSERT OR DELETE OR UPDATE OF
+       hsa_id, name, city, municipality_code, care_type, status, latitude, longitude
        ON directory_unit FOR EACH ROW EXECUTE FUNCTION directory_unit_search_sync()""",
     "DROP TRIGGER IF EXISTS directory_unit_search_truncate ON directory_unit",
     """CREATE TRIGGER directory_unit_search_truncate AFTER TRUNCATE ON directory_unit
        FOR EACH STATEMENT EXECUTE FUNCTION directory_unit_search_truncate()""",
+    *(
+        statement
+        for table in RELATED_TABLES
+        for statement in (
+            f"DROP TRIGGER IF EXISTS directory_unit_search_related ON {table}",
+            f"""CREATE TRIGGER directory_unit_search_related AFTER INSERT OR DELETE OR UPDATE
+               ON {table} FOR EACH ROW EXECUTE FUNCTION directory_unit_search_related()""",
+            f"DROP TRIGGER IF EXISTS directory_unit_search_related_truncate ON {table}",
+            f"""CREATE TRIGGER directory_unit_search_related_truncate AFTER TRUNCATE
+               ON {table} FOR EACH STATEMENT EXECUTE FUNCTION directory_unit_search_related()""",
+        )
+    ),
     # Index the units that exist (a no-op for a unit whose row is up to date).
     "UPDATE directory_unit SET name = name",
 ]
 
 POSTGRESQL_REVERSE = [
+    *(
+        f"DROP TRIGGER IF EXISTS {trigger} ON {table}"
+        for table in RELATED_TABLES
+        for trigger in ("directory_unit_search_related", "directory_unit_search_related_truncate")
+    ),
     "DROP TRIGGER IF EXISTS directory_unit_search_truncate ON directory_unit",
     "DROP TRIGGER IF EXISTS directory_unit_search_sync ON directory_unit",
+    "DROP FUNCTION IF EXISTS directory_unit_search_related()",
+    "DROP FUNCTION IF EXISTS directory_unit_search_refresh(uuid)",
     "DROP FUNCTION IF EXISTS directory_unit_search_truncate()",
     "DROP FUNCTION IF EXISTS directory_unit_search_sync()",
+    "DROP FUNCTION IF EXISTS directory_unit_agreements(uuid)",
+    "DROP FUNCTION IF EXISTS directory_unit_eservices(uuid)",
     "DROP TABLE IF EXISTS directory_search_term",
     "DROP TABLE IF EXISTS directory_unit_search",
 ]
@@ -171,6 +263,13 @@ def install(connection: BaseDatabaseWrapper) -> None:
         _run(connection, SQLITE)
     else:
         raise NotImplementedError(f"no unit search index for {connection.vendor}")
+
+
+def install_on_postgresql(apps: object, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """A migration's step that brings an index an earlier version installed up to this one
+    (PostgreSQL; SQLite's is rebuilt after every migrate anyway)."""
+    if schema_editor.connection.vendor == "postgresql":
+        install(schema_editor.connection)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:

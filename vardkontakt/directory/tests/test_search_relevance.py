@@ -3,13 +3,16 @@ this file on both. Swedish stems, compound words by their parts, typos, å, ä a
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
 from vardkontakt.conftest import Demo
 from vardkontakt.directory import search_index
-from vardkontakt.directory.models import Agreement, CareType, Unit, UnitStatus
-from vardkontakt.directory.search import SearchResult, UnitQuery, search_units
+from vardkontakt.directory.models import Agreement, CareType, EService, Unit, UnitEService, UnitStatus
+from vardkontakt.directory.search import SearchResult, UnitQuery, public_units, search_units
 
 AGREEMENT_FROM = "2026-01-01"
 
@@ -211,6 +214,99 @@ def test_the_index_follows_bulk_creates(demo: Demo) -> None:
     )
 
     assert names("provmottagning") == ["Provmottagning 00", "Provmottagning 01", "Provmottagning 02"]
+
+
+def _copies() -> dict[object, tuple[object, ...]]:
+    """PostgreSQL: the search table's copy of each unit, as the unit tables would give it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT unit_id, hsa_id, name, city, municipality_code, care_type, status, latitude,"
+            " longitude, eservices FROM directory_unit_search"
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _units() -> dict[object, tuple[object, ...]]:
+    return {
+        unit.pk: (
+            unit.hsa_id,
+            unit.name,
+            unit.city,
+            unit.municipality_code,
+            unit.care_type,
+            unit.status,
+            None if unit.latitude is None else float(unit.latitude),
+            None if unit.longitude is None else float(unit.longitude),
+            sorted(e.service for e in unit.eservices.all() if e.active),
+        )
+        for unit in Unit.objects.prefetch_related("eservices")
+    }
+
+
+def _public_in_copy(on: date) -> set[object]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT unit_id FROM directory_unit_search WHERE status <> %s AND agreements @> %s::date",
+            [UnitStatus.INACTIVE, on],
+        )
+        return {pk for (pk,) in cursor.fetchall()}
+
+
+def assert_the_copy_is_the_units() -> None:
+    assert _copies() == _units()
+    for on in DAYS:
+        assert _public_in_copy(on) == set(public_units(on).values_list("pk", flat=True)), on
+
+
+DAYS = [date(2025, 12, 31), date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 1), date(2099, 1, 1)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's copy of the unit")
+def test_the_copy_of_each_unit_follows_the_unit_its_agreements_and_e_services(demo: Demo) -> None:
+    solna, nacka, tolk = demo.unit("solna"), demo.unit("nacka"), demo.unit("tolk")
+    assert_the_copy_is_the_units()
+
+    # The unit, by save() and by update()
+    solna.status, solna.care_type, solna.latitude = UnitStatus.INACTIVE, CareType.DENTAL, Decimal("59.1")
+    solna.save()
+    Unit.objects.filter(pk=nacka.pk).update(
+        municipality_code="0184", hsa_id="SE2321000016-7777", longitude=None
+    )
+    assert_the_copy_is_the_units()
+
+    # Agreements: created (in force, ended, not yet), changed, moved to another unit, deleted
+    Agreement.objects.create(unit=nacka, valid_from="2026-01-01", valid_to="2026-06-30", reference="RS 1")
+    Agreement.objects.bulk_create(
+        [
+            Agreement(unit=nacka, valid_from="2099-01-01", reference="RS 2"),
+            Agreement(unit=nacka, valid_from="2026-07-01", valid_to="2026-07-01", reference="RS 3"),
+        ]
+    )
+    assert_the_copy_is_the_units()
+    Agreement.objects.filter(unit=tolk).update(valid_to="2026-06-30")
+    assert_the_copy_is_the_units()
+    Agreement.objects.filter(reference="RS 1").update(unit=tolk)
+    assert_the_copy_is_the_units()
+    Agreement.objects.filter(unit=nacka).delete()
+    assert_the_copy_is_the_units()
+
+    # E-services: created, switched off, moved, deleted, all at once
+    UnitEService.objects.create(unit=nacka, service=EService.MAMMOGRAPHY)
+    UnitEService.objects.filter(unit=demo.unit("sodermalm"), service=EService.BOOKING).update(active=False)
+    UnitEService.objects.filter(unit=nacka).update(unit=tolk)
+    assert_the_copy_is_the_units()
+    UnitEService.objects.filter(unit=tolk).delete()
+    assert_the_copy_is_the_units()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's transaction has deferred checks
+        cursor.execute("TRUNCATE directory_uniteservice")
+    assert_the_copy_is_the_units()
+
+    # A unit deleted takes its copy with it
+    Agreement.objects.filter(unit=tolk).delete()
+    tolk.delete()
+    assert tolk.pk not in _copies()
+    assert_the_copy_is_the_units()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
