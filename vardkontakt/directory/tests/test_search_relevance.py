@@ -309,6 +309,26 @@ def test_the_copy_of_each_unit_follows_the_unit_its_agreements_and_e_services(de
     assert_the_copy_is_the_units()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's copy of the unit")
+def test_an_index_without_the_copy_gets_it_filled_by_install(demo: Demo) -> None:
+    """What migration 0005 does to an index an earlier version installed: columns added and filled."""
+    with connection.cursor() as cursor:
+        for table in search_index.RELATED_TABLES:
+            cursor.execute(f"DROP TRIGGER directory_unit_search_related ON {table}")
+        cursor.execute(
+            "ALTER TABLE directory_unit_search DROP COLUMN hsa_id, DROP COLUMN name, DROP COLUMN city,"
+            " DROP COLUMN municipality_code, DROP COLUMN care_type, DROP COLUMN status,"
+            " DROP COLUMN latitude, DROP COLUMN longitude, DROP COLUMN eservices, DROP COLUMN agreements"
+        )
+
+    search_index.install(connection)
+
+    assert_the_copy_is_the_units()
+    UnitEService.objects.filter(unit=demo.unit("solna")).delete()  # the triggers are there again
+    assert_the_copy_is_the_units()
+    assert names("vårdcentral", eservice="booking") == ["Vårdcentral Södermalm"]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
 def test_the_gin_indexes_have_no_pending_list(db: None) -> None:
     # With fastupdate every search reads through the entries not yet merged into the index.
