@@ -20,9 +20,10 @@ PostgreSQL runs all of this in one statement over one table, the index of ``sear
 agreement days that triggers keep in step): the rows that have every word, pass the filters
 (``_filters_sql``: ``_filtered``'s rule over the copy), the rank, the order, the count (a window) and
 the page. No other row is read per match. The typo fallback asks in one more statement which words
-occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in Python (``_score``), the same
-rules. Either way a hit is a ``Hit``: the unit's public fields and its active e-services
-(``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model instance.
+occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in
+Python (``_score``), the same rules. Either way a hit is a ``Hit``: the unit's public fields and its
+active e-services (``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model
+instance.
 """
 
 from __future__ import annotations
