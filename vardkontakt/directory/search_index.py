@@ -49,6 +49,26 @@ GIN_INDEXES = (
 )
 # The tables whose rows the unit's copy in directory_unit_search reads (its e-services, its agreements).
 RELATED_TABLES = ("directory_agreement", "directory_uniteservice")
+# The unit's columns that directory_unit_search copies, with their type there: one list for the table,
+# the trigger's INSERT and UPDATE, and the columns whose change fires it.
+COPIED = {
+    "hsa_id": "text NOT NULL DEFAULT ''",
+    "name": "text NOT NULL DEFAULT ''",
+    "city": "text NOT NULL DEFAULT ''",
+    "municipality_code": "text NOT NULL DEFAULT ''",
+    "care_type": "text NOT NULL DEFAULT ''",
+    "status": "text NOT NULL DEFAULT ''",
+    "latitude": "float8",
+    "longitude": "float8",
+}
+# Beside them, what the related tables give: (type, value in the unit's trigger).
+_DERIVED = {
+    "eservices": ("text[] NOT NULL DEFAULT '{}'", "directory_unit_eservices(NEW.id)"),
+    "agreements": ("datemultirange NOT NULL DEFAULT '{}'", "directory_unit_agreements(NEW.id)"),
+}
+_ALL = ["document", "words", *COPIED, *_DERIVED]
+_ADDED = {**COPIED, **{column: kind for column, (kind, _) in _DERIVED.items()}}
+_VALUES = [*(f"NEW.{column}" for column in COPIED), *(value for _, value in _DERIVED.values())]
 
 POSTGRESQL = [
     """
@@ -59,19 +79,8 @@ POSTGRESQL = [
     )
     """,
     # The copy of the unit (added to an index an earlier version installed; filled below).
-    """
-    ALTER TABLE directory_unit_search
-        ADD COLUMN IF NOT EXISTS hsa_id text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS name text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS city text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS municipality_code text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS care_type text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT '',
-        ADD COLUMN IF NOT EXISTS latitude float8,
-        ADD COLUMN IF NOT EXISTS longitude float8,
-        ADD COLUMN IF NOT EXISTS eservices text[] NOT NULL DEFAULT '{}',
-        ADD COLUMN IF NOT EXISTS agreements datemultirange NOT NULL DEFAULT '{}'
-    """,
+    "ALTER TABLE directory_unit_search "
+    + ", ".join(f"ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in _ADDED.items()),
     f"""CREATE INDEX IF NOT EXISTS directory_unit_search_document
        ON directory_unit_search USING gin (document) {_GIN}""",
     f"""CREATE INDEX IF NOT EXISTS directory_unit_search_words_trgm
@@ -95,29 +104,22 @@ POSTGRESQL = [
         FROM directory_agreement WHERE unit_id = unit
     $$
     """,
-    """
+    f"""
+    -- Column names from COPIED and _DERIVED only; no value is formatted in.
     CREATE OR REPLACE FUNCTION directory_unit_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'DELETE' THEN
             DELETE FROM directory_unit_search WHERE unit_id = OLD.id;
             RETURN OLD;
         END IF;
-        INSERT INTO directory_unit_search (
-            unit_id, document, words, hsa_id, name, city, municipality_code, care_type, status,
-            latitude, longitude, eservices, agreements
-        )
+        INSERT INTO directory_unit_search (unit_id, {", ".join(_ALL)})
         VALUES (
             NEW.id,
             setweight(to_tsvector('swedish', NEW.name), 'A') || setweight(to_tsvector('swedish', NEW.city), 'B'),
             lower(NEW.name || ' ' || NEW.city),
-            NEW.hsa_id, NEW.name, NEW.city, NEW.municipality_code, NEW.care_type, NEW.status,
-            NEW.latitude, NEW.longitude, directory_unit_eservices(NEW.id), directory_unit_agreements(NEW.id)
+            {", ".join(_VALUES)}
         )
-        ON CONFLICT (unit_id) DO UPDATE SET
-            document = EXCLUDED.document, words = EXCLUDED.words, hsa_id = EXCLUDED.hsa_id,
-            name = EXCLUDED.name, city = EXCLUDED.city, municipality_code = EXCLUDED.municipality_code,
-            care_type = EXCLUDED.care_type, status = EXCLUDED.status, latitude = EXCLUDED.latitude,
-            longitude = EXCLUDED.longitude, eservices = EXCLUDED.eservices, agreements = EXCLUDED.agreements;
+        ON CONFLICT (unit_id) DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in _ALL)};
         INSERT INTO directory_search_term (term)
         SELECT DISTINCT word
         FROM regexp_split_to_table(lower(NEW.name || ' ' || NEW.city), '[^[:alnum:]]+') AS word
@@ -126,7 +128,7 @@ POSTGRESQL = [
         RETURN NEW;
     END
     $$
-    """,
+    """,  # noqa: S608
     """
     CREATE OR REPLACE FUNCTION directory_unit_search_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -163,8 +165,7 @@ POSTGRESQL = [
     $$
     """,
     "DROP TRIGGER IF EXISTS directory_unit_search_sync ON directory_unit",
-    """CREATE TRIGGER directory_unit_search_sync AFTER INSERT OR DELETE OR UPDATE OF
-       hsa_id, name, city, municipality_code, care_type, status, latitude, longitude
+    f"""CREATE TRIGGER directory_unit_search_sync AFTER INSERT OR DELETE OR UPDATE OF {", ".join(COPIED)}
        ON directory_unit FOR EACH ROW EXECUTE FUNCTION directory_unit_search_sync()""",
     "DROP TRIGGER IF EXISTS directory_unit_search_truncate ON directory_unit",
     """CREATE TRIGGER directory_unit_search_truncate AFTER TRUNCATE ON directory_unit
