@@ -239,7 +239,7 @@ def seed_units(database_url: str) -> dict:
                 plan = "\n".join(row[0] for row in cursor.fetchall())
                 (VAR / f"explain_search_{label}.txt").write_text(text + "\n\n" + sql + "\n\n" + plan + "\n")
                 explains[label] = {
-                    "trigram_index": "directory_unit_search_words_trgm" in plan,
+                    "terms_index": "directory_unit_search_terms" in plan,
                     "tsvector_index": "directory_unit_search_document" in plan,
                     "execution_ms": float(plan.rsplit("Execution Time: ", 1)[1].split()[0]),
                 }

@@ -15,11 +15,11 @@ name, 4 if a word of the name starts with it, 2 if the name contains it, 1 if on
 summed. Ties: the shorter name, then the name, then the id. Sorting by distance instead orders by
 the distance from a place (a municipality or town of the region, or coordinates).
 
-PostgreSQL runs all of this in one statement over one table, the index of ``search_index.py``
-(trigram and tsvector GIN indexes, and a copy of each unit's public fields, active e-services and
-agreement days that triggers keep in step): the rows that have every word, pass the filters
-(``_filters_sql``: ``_filtered``'s rule over the copy), the rank, the order, the count (a window) and
-the page. No other row is read per match. The typo fallback asks in one more statement which words
+PostgreSQL runs all of this in one statement over one table, the index of ``search_index.py`` (per
+unit its words and tsvector, GIN-indexed, and a copy of its public fields, active e-services and
+agreement days, all kept in step by triggers): the words of the vocabulary that contain each stem (a
+trigram index), the rows that have one of them for every word, pass the filters (``_filters_sql``:
+``_filtered``'s rule over the copy), the rank, the order, the count (a window) and the page. No other row is read per match. The typo fallback asks in one more statement which words
 occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in
 Python (``_score``), the same rules. Either way a hit is a ``Hit``: the unit's public fields and its
 active e-services (``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model
@@ -349,16 +349,21 @@ def _like(stem: str) -> str:
 _TSQUERY = "(SELECT to_tsquery('swedish', %s))"
 
 
+# The words of the vocabulary that contain a stem (its trigram index), computed once per statement.
+_TERMS = "ARRAY(SELECT term FROM directory_search_term WHERE term LIKE %s)"
+
+
 def _conditions(words: Sequence[Word], alias: str) -> tuple[str, list[str]]:
     """PostgreSQL: the condition on a row ``alias`` of ``directory_unit_search`` that it has every
-    word (one of its alternatives)."""
+    word (one of its alternatives): a word of its name or city that contains the word's stem (the
+    GIN index of ``terms``), or for a stem of one or two letters, that word itself."""
     conditions, params = [], []
     for alternatives in words:
         ors = []
         for word in alternatives:
             stem = swedish.stem(word)
             if len(stem) >= 3:
-                ors.append(f"{alias}.words LIKE %s")  # the trigram index
+                ors.append(f"{alias}.terms && {_TERMS}")
                 params.append(_like(stem))
             else:
                 ors.append(f"{alias}.document @@ {_TSQUERY}")  # the tsvector index
@@ -369,7 +374,7 @@ def _conditions(words: Sequence[Word], alias: str) -> tuple[str, list[str]]:
 
 def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
     """PostgreSQL: ``_score`` in SQL over a row ``s`` of ``directory_unit_search`` (the tsvector
-    answers "the stem of a word of the name": weight A)."""
+    answers "the stem of a word of the name": weight A; ``lower_name`` is ' ' || lower(name))."""
     terms, params = [], []
     for alternatives in words:
         cases = []
@@ -377,8 +382,8 @@ def score_sql(words: Sequence[Word]) -> tuple[str, list[str]]:
             stem = swedish.stem(word)
             cases.append(
                 f"CASE WHEN s.document @@ {_TSQUERY} THEN 8"
-                " WHEN ' ' || lower(s.name) LIKE %s THEN 4"
-                " WHEN lower(s.name) LIKE %s THEN 2 ELSE 1 END"
+                " WHEN s.lower_name LIKE %s THEN 4"
+                " WHEN s.lower_name LIKE %s THEN 2 ELSE 1 END"
             )
             params += [f"{word}:A", f"% {stem}%", _like(stem)]
         terms.append(f"GREATEST({', '.join(cases)})")

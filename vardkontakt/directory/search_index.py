@@ -4,16 +4,19 @@ catalogue import, COPY) updates it in the same transaction.
 
 PostgreSQL (extension pg_trgm):
 - ``directory_unit_search``: per unit, ``document`` = the ``swedish`` tsvector of the name (weight A)
-  and the city (weight B), GIN-indexed; ``words`` = lower(name || ' ' || city), trigram-GIN-indexed
-  for substring matching (compound words by their parts). The GIN indexes have no pending list
-  (``fastupdate = off``, below). Beside them, a copy of what the search filters, ranks and shows: the
-  unit's public fields, ``eservices`` (the codes of its active e-service rows) and ``agreements``
-  (the days its agreements hold, a ``datemultirange``), so a search reads this one table and no
-  other row per match. Triggers on ``directory_agreement`` and ``directory_uniteservice`` keep the
-  last two in step.
-- ``directory_search_term``: the words (3+ letters) of every name and city, trigram-GIN-indexed on
-  their folded form: the vocabulary the typo fallback corrects against. It only grows (a word of a
-  renamed unit stays; a correction to it finds nothing, which is harmless); TRUNCATE empties it.
+  and the city (weight B), GIN-indexed; ``terms`` = the words of 3+ letters of lower(name || ' ' ||
+  city) (``directory_unit_terms``), GIN-indexed: a stem is found inside words (compound words by
+  their parts) by looking it up in the vocabulary (below) and then the units that have one of the
+  words found; ``lower_name`` = ' ' || lower(name), for the rank. The GIN indexes have no pending
+  list (``fastupdate = off``, below). Beside them, a copy of what the search filters, ranks and
+  shows: the unit's public fields, ``eservices`` (the codes of its active e-service rows) and
+  ``agreements`` (the days its agreements hold, a ``datemultirange``), so a search reads this one
+  table and no other row per match. Triggers on ``directory_agreement`` and
+  ``directory_uniteservice`` keep the last two in step.
+- ``directory_search_term``: the vocabulary, every word of ``terms`` of every unit, trigram-GIN-indexed
+  as it is (for substrings of words) and in its folded form (the typo fallback corrects against it).
+  It only grows (a word of a renamed unit stays; it matches no unit's ``terms``, which is harmless);
+  TRUNCATE empties it.
 
 SQLite (FTS5):
 - ``directory_unit_fts``: unit id, name and city under the trigram tokenizer (case-folded, å, ä, ö
@@ -44,7 +47,8 @@ SQLITE_TRIGRAM = (3, 34, 0)  # the first SQLite with FTS5's trigram tokenizer
 _GIN = "WITH (fastupdate = off)"
 GIN_INDEXES = (
     "directory_unit_search_document",
-    "directory_unit_search_words_trgm",
+    "directory_unit_search_terms",
+    "directory_search_term_trgm",
     "directory_search_term_folded_trgm",
 )
 # The tables whose rows the unit's copy in directory_unit_search reads (its e-services, its agreements).
@@ -61,36 +65,50 @@ COPIED = {
     "latitude": "float8",
     "longitude": "float8",
 }
-# Beside them, what the related tables give: (type, value in the unit's trigger).
+# Beside them, what the search computes from the unit's row and what the related tables give: (type,
+# value in the unit's trigger).
 _DERIVED = {
+    "document": (
+        "tsvector NOT NULL DEFAULT ''",
+        "setweight(to_tsvector('swedish', NEW.name), 'A') || setweight(to_tsvector('swedish', NEW.city), 'B')",
+    ),
+    "terms": ("text[] NOT NULL DEFAULT '{}'", "directory_unit_terms(NEW.name, NEW.city)"),
+    "lower_name": ("text NOT NULL DEFAULT ''", "' ' || lower(NEW.name)"),
     "eservices": ("text[] NOT NULL DEFAULT '{}'", "directory_unit_eservices(NEW.id)"),
     "agreements": ("datemultirange NOT NULL DEFAULT '{}'", "directory_unit_agreements(NEW.id)"),
 }
-_ALL = ["document", "words", *COPIED, *_DERIVED]
+_ALL = [*COPIED, *_DERIVED]
 _ADDED = {**COPIED, **{column: kind for column, (kind, _) in _DERIVED.items()}}
 _VALUES = [*(f"NEW.{column}" for column in COPIED), *(value for _, value in _DERIVED.values())]
 
 POSTGRESQL = [
-    """
-    CREATE TABLE IF NOT EXISTS directory_unit_search (
-        unit_id uuid PRIMARY KEY,
-        document tsvector NOT NULL,
-        words text NOT NULL
-    )
-    """,
-    # The copy of the unit (added to an index an earlier version installed; filled below).
-    "ALTER TABLE directory_unit_search "
+    "CREATE TABLE IF NOT EXISTS directory_unit_search (unit_id uuid PRIMARY KEY)",
+    # The columns (added to an index an earlier version installed, whose trigram-indexed text of the
+    # name and city ``terms`` replaces; filled below).
+    "ALTER TABLE directory_unit_search DROP COLUMN IF EXISTS words, "
     + ", ".join(f"ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in _ADDED.items()),
     f"""CREATE INDEX IF NOT EXISTS directory_unit_search_document
        ON directory_unit_search USING gin (document) {_GIN}""",
-    f"""CREATE INDEX IF NOT EXISTS directory_unit_search_words_trgm
-       ON directory_unit_search USING gin (words gin_trgm_ops) {_GIN}""",
+    f"""CREATE INDEX IF NOT EXISTS directory_unit_search_terms
+       ON directory_unit_search USING gin (terms) {_GIN}""",
     "CREATE TABLE IF NOT EXISTS directory_search_term (term text PRIMARY KEY)",
+    f"""CREATE INDEX IF NOT EXISTS directory_search_term_trgm
+       ON directory_search_term USING gin (term gin_trgm_ops) {_GIN}""",
     f"""CREATE INDEX IF NOT EXISTS directory_search_term_folded_trgm
        ON directory_search_term USING gin (translate(term, '{FOLD_FROM}', '{FOLD_TO}') gin_trgm_ops) {_GIN}""",
     # An index of an earlier install: the same setting, and what waits in its pending list merged.
     *(f"ALTER INDEX {index} SET (fastupdate = off)" for index in GIN_INDEXES),
     *(f"SELECT gin_clean_pending_list('{index}')" for index in GIN_INDEXES),
+    # The words of a unit's name and city that a stem is looked for in (stems are letters and digits:
+    # one is inside a word of these or of none), distinct and in order.
+    """
+    CREATE OR REPLACE FUNCTION directory_unit_terms(unit_name text, unit_city text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(array_agg(DISTINCT word ORDER BY word), '{}')
+        FROM regexp_split_to_table(lower(unit_name || ' ' || unit_city), '[^[:alnum:]]+') AS word
+        WHERE char_length(word) >= 3
+    $$
+    """,
     # A unit's active e-services and the days its agreements hold (valid_to is the last day; none: open).
     """
     CREATE OR REPLACE FUNCTION directory_unit_eservices(unit uuid) RETURNS text[] LANGUAGE sql STABLE AS $$
@@ -113,17 +131,10 @@ POSTGRESQL = [
             RETURN OLD;
         END IF;
         INSERT INTO directory_unit_search (unit_id, {", ".join(_ALL)})
-        VALUES (
-            NEW.id,
-            setweight(to_tsvector('swedish', NEW.name), 'A') || setweight(to_tsvector('swedish', NEW.city), 'B'),
-            lower(NEW.name || ' ' || NEW.city),
-            {", ".join(_VALUES)}
-        )
+        VALUES (NEW.id, {", ".join(_VALUES)})
         ON CONFLICT (unit_id) DO UPDATE SET {", ".join(f"{column} = EXCLUDED.{column}" for column in _ALL)};
         INSERT INTO directory_search_term (term)
-        SELECT DISTINCT word
-        FROM regexp_split_to_table(lower(NEW.name || ' ' || NEW.city), '[^[:alnum:]]+') AS word
-        WHERE char_length(word) >= 3
+        SELECT unnest(directory_unit_terms(NEW.name, NEW.city))
         ON CONFLICT DO NOTHING;
         RETURN NEW;
     END
@@ -200,6 +211,7 @@ POSTGRESQL_REVERSE = [
     "DROP FUNCTION IF EXISTS directory_unit_search_sync()",
     "DROP FUNCTION IF EXISTS directory_unit_agreements(uuid)",
     "DROP FUNCTION IF EXISTS directory_unit_eservices(uuid)",
+    "DROP FUNCTION IF EXISTS directory_unit_terms(text, text)",
     "DROP TABLE IF EXISTS directory_search_term",
     "DROP TABLE IF EXISTS directory_unit_search",
 ]

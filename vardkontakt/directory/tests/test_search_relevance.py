@@ -3,6 +3,7 @@ this file on both. Swedish stems, compound words by their parts, typos, å, ä a
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -221,9 +222,14 @@ def _copies() -> dict[object, tuple[object, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT unit_id, hsa_id, name, city, municipality_code, care_type, status, latitude,"
-            " longitude, eservices FROM directory_unit_search"
+            " longitude, eservices, terms, lower_name FROM directory_unit_search"
         )
         return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+def _terms(*texts: str) -> list[str]:
+    """The words a stem is looked for in: of three letters or more, lower-case, distinct, in order."""
+    return sorted({word for word in re.findall(r"[^\W_]+", " ".join(texts).lower()) if len(word) >= 3})
 
 
 def _units() -> dict[object, tuple[object, ...]]:
@@ -238,9 +244,17 @@ def _units() -> dict[object, tuple[object, ...]]:
             None if unit.latitude is None else float(unit.latitude),
             None if unit.longitude is None else float(unit.longitude),
             sorted(e.service for e in unit.eservices.all() if e.active),
+            _terms(unit.name, unit.city),
+            " " + unit.name.lower(),
         )
         for unit in Unit.objects.prefetch_related("eservices")
     }
+
+
+def _vocabulary() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term FROM directory_search_term")
+        return {term for (term,) in cursor.fetchall()}
 
 
 def _public_in_copy(on: date) -> set[object]:
@@ -254,6 +268,7 @@ def _public_in_copy(on: date) -> set[object]:
 
 def assert_the_copy_is_the_units() -> None:
     assert _copies() == _units()
+    assert {term for unit in Unit.objects.all() for term in _terms(unit.name, unit.city)} <= _vocabulary()
     for on in DAYS:
         assert _public_in_copy(on) == set(public_units(on).values_list("pk", flat=True)), on
 
@@ -273,6 +288,9 @@ def test_the_copy_of_each_unit_follows_the_unit_its_agreements_and_e_services(de
         municipality_code="0184", hsa_id="SE2321000016-7777", longitude=None
     )
     assert_the_copy_is_the_units()
+    Unit.objects.filter(pk=tolk.pk).update(name="Barn- och ungdomsmottagning Åre-Öst", city="Nacka strand")
+    assert_the_copy_is_the_units()
+    assert names("ungdom åre") == ["Barn- och ungdomsmottagning Åre-Öst"]
 
     # Agreements: created (in force, ended, not yet), changed, moved to another unit, deleted
     Agreement.objects.create(unit=nacka, valid_from="2026-01-01", valid_to="2026-06-30", reference="RS 1")
@@ -311,18 +329,29 @@ def test_the_copy_of_each_unit_follows_the_unit_its_agreements_and_e_services(de
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's copy of the unit")
 def test_an_index_without_the_copy_gets_it_filled_by_install(demo: Demo) -> None:
-    """What migration 0005 does to an index an earlier version installed: columns added and filled."""
+    """What migrations 0005 and 0006 do to an index an earlier version installed (the text of name and
+    city, trigram-indexed, and no copy of the unit): columns added and filled, the old one dropped."""
     with connection.cursor() as cursor:
         for table in search_index.RELATED_TABLES:
             cursor.execute(f"DROP TRIGGER directory_unit_search_related ON {table}")
         cursor.execute(
             "ALTER TABLE directory_unit_search DROP COLUMN hsa_id, DROP COLUMN name, DROP COLUMN city,"
             " DROP COLUMN municipality_code, DROP COLUMN care_type, DROP COLUMN status,"
-            " DROP COLUMN latitude, DROP COLUMN longitude, DROP COLUMN eservices, DROP COLUMN agreements"
+            " DROP COLUMN latitude, DROP COLUMN longitude, DROP COLUMN eservices, DROP COLUMN agreements,"
+            " DROP COLUMN terms, DROP COLUMN lower_name, ADD COLUMN words text NOT NULL DEFAULT ''"
+        )
+        cursor.execute("DROP INDEX directory_search_term_trgm")
+        cursor.execute(
+            "CREATE INDEX directory_unit_search_words_trgm ON directory_unit_search USING gin (words gin_trgm_ops)"
         )
 
     search_index.install(connection)
 
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'directory_unit_search'::regclass AND attname = 'words'"
+        )
+        assert cursor.fetchone() == (0,)
     assert_the_copy_is_the_units()
     UnitEService.objects.filter(unit=demo.unit("solna")).delete()  # the triggers are there again
     assert_the_copy_is_the_units()
