@@ -407,32 +407,36 @@ def _filters_sql(query: UnitQuery, on: date) -> tuple[str, list[Any]]:
     return " AND ".join(conditions), params
 
 
-# What the search reads of a unit (PostgreSQL): its fields for ``Hit`` and the count of all matches.
+# What the search reads of a unit (PostgreSQL): its fields for ``Hit``, and the count of all matches.
 _COLUMNS = (
     "s.unit_id, s.hsa_id, s.name, s.city, s.municipality_code, s.care_type, s.status, s.latitude,"
-    " s.longitude, s.eservices, COUNT(*) OVER ()"
+    " s.longitude, s.eservices, r.total"
 )
 
 
 def _ranked_in_sql(query: UnitQuery, words: Sequence[Word], limit: int) -> tuple[list[Hit], int]:
-    """PostgreSQL: match, filter, order (by rank, distance or name), count and page in one statement."""
+    """PostgreSQL: match, filter, order (by rank, distance or name), count and page in one statement.
+    The matches are ordered and counted by their key alone (the inner SELECT), and only the page's
+    rows are then read whole: sorting and counting ~700 whole rows of a broad word cost a third more."""
     where, params = _filters_sql(query, timezone.localdate())
     if words:
         matching, matching_params = _conditions(words, "s")
         where, params = f"{matching} AND {where}", [*matching_params, *params]
-    order, order_params = "", list[Any]()
+    key, key_params, order = "NULL", list[Any](), "s.name, s.unit_id"
     if query.sort == DISTANCE and query.origin is not None:
-        order, order_params = _distance_sql(query.origin)
-        order += " ASC NULLS LAST, "
+        key, key_params = _distance_sql(query.origin)
+        order = "{key} ASC NULLS LAST, s.name, s.unit_id"
     elif words:
-        score, score_params = score_sql(words)
-        order, order_params = f"{score} DESC, char_length(s.name), ", [*score_params]
+        key, key_params = score_sql(words)
+        order = "{key} DESC, char_length(s.name), s.name, s.unit_id"
     sql = (
-        f"SELECT {_COLUMNS} FROM directory_unit_search s WHERE {where}"  # noqa: S608 - fixed fragments; values are parameters
-        f" ORDER BY {order}s.name, s.unit_id LIMIT %s"
+        f"SELECT {_COLUMNS} FROM ("  # noqa: S608 - fixed fragments; values are parameters
+        f"SELECT s.unit_id, {key} AS sort_key, COUNT(*) OVER () AS total FROM directory_unit_search s"
+        f" WHERE {where} ORDER BY {order.format(key='sort_key')} LIMIT %s"
+        f") r JOIN directory_unit_search s ON s.unit_id = r.unit_id ORDER BY {order.format(key='r.sort_key')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *order_params, limit])
+        cursor.execute(sql, [*key_params, *params, limit])
         rows = cursor.fetchall()
     origin = query.origin
     hits = [
