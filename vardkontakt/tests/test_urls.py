@@ -29,7 +29,10 @@ def patterns(resolver: URLResolver, prefix: str = "", namespace: str = "") -> It
 
 
 def sample_path(route: str) -> str:
-    return "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES[m.group(1) or "str"], route)
+    def sample(match: re.Match[str]) -> str:
+        return SAMPLES[match.group(1) or "str"]
+
+    return "/" + re.sub(r"<(?:(\w+):)?\w+>", sample, route)
 
 
 def test_every_named_pattern_is_the_one_its_path_resolves_to() -> None:
