@@ -18,9 +18,10 @@ the distance from a place (a municipality or town of the region, or coordinates)
 PostgreSQL runs all of this in one statement over one table, the index of ``search_index.py`` (per
 unit its words and tsvector, GIN-indexed, and a copy of its public fields, active e-services and
 agreement days, all kept in step by triggers): the words of the vocabulary that contain each stem (a
-trigram index), the rows that have one of them for every word, pass the filters (``_filters_sql``:
-``_filtered``'s rule over the copy), the rank, the order, the count (a window) and the page. No other row is read per match. The typo fallback asks in one more statement which words
-occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in
+trigram index), the rows that have one of them for every word and pass the filters
+(``_filters_sql``: ``_filtered``'s rule over the copy), ranked, ordered and counted by their key,
+then the page's rows read whole. No other row is read per match. The typo fallback asks in one more
+statement which words occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in
 Python (``_score``), the same rules. Either way a hit is a ``Hit``: the unit's public fields and its
 active e-services (``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model
 instance.

@@ -15,8 +15,8 @@ PostgreSQL (extension pg_trgm):
   ``directory_uniteservice`` keep the last two in step.
 - ``directory_search_term``: the vocabulary, every word of ``terms`` of every unit, trigram-GIN-indexed
   as it is (for substrings of words) and in its folded form (the typo fallback corrects against it).
-  It only grows (a word of a renamed unit stays; it matches no unit's ``terms``, which is harmless);
-  TRUNCATE empties it.
+  It only grows (a word of a renamed unit stays: it is in no unit's ``terms``, and a typo corrected
+  to it finds nothing, which is harmless); TRUNCATE empties it.
 
 SQLite (FTS5):
 - ``directory_unit_fts``: unit id, name and city under the trigram tokenizer (case-folded, å, ä, ö
