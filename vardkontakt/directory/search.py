@@ -21,10 +21,10 @@ agreement days, all kept in step by triggers): the words of the vocabulary that 
 trigram index), the rows that have one of them for every word and pass the filters
 (``_filters_sql``: ``_filtered``'s rule over the copy), ranked, ordered and counted by their key,
 then the page's rows read whole. No other row is read per match. The typo fallback asks in one more
-statement which words occur and what the vocabulary has like the others. SQLite matches with FTS5 and ranks the matches in
-Python (``_score``), the same rules. Either way a hit is a ``Hit``: the unit's public fields and its
-active e-services (``models.usable_eservices``, the rule of ``Unit.active_eservices``), not a model
-instance.
+statement which words occur and what the vocabulary has like the others. SQLite matches with FTS5
+and ranks the matches in Python (``_score``), the same rules. Either way a hit is a ``Hit``: the
+unit's public fields and its active e-services (``models.usable_eservices``, the rule of
+``Unit.active_eservices``), not a model instance.
 """
 
 from __future__ import annotations

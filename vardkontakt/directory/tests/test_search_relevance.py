@@ -3,7 +3,6 @@ this file on both. Swedish stems, compound words by their parts, typos, å, ä a
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ import pytest
 from django.db import connection
 
 from vardkontakt.conftest import Demo
-from vardkontakt.directory import search_index
+from vardkontakt.directory import search_index, swedish
 from vardkontakt.directory.models import Agreement, CareType, EService, Unit, UnitEService, UnitStatus
 from vardkontakt.directory.search import SearchResult, UnitQuery, public_units, search_units
 
@@ -229,7 +228,7 @@ def _copies() -> dict[object, tuple[object, ...]]:
 
 def _terms(*texts: str) -> list[str]:
     """The words a stem is looked for in: of three letters or more, lower-case, distinct, in order."""
-    return sorted({word for word in re.findall(r"[^\W_]+", " ".join(texts).lower()) if len(word) >= 3})
+    return sorted({word for word in swedish.words(" ".join(texts)) if len(word) >= 3})
 
 
 def _units() -> dict[object, tuple[object, ...]]:
