@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
@@ -21,7 +20,7 @@ from vardkontakt.directory.search import (
 )
 from vardkontakt.identity.access import acting_resident
 from vardkontakt.identity.session import Realm, current_realm
-from vardkontakt.ids import first_by_id
+from vardkontakt.ids import ID_PLACEHOLDERS, first_by_id, url_pattern
 
 # The form's fields: (query parameter, UnitQuery.from_input argument), in the order of the page.
 FIELDS = [
@@ -71,20 +70,18 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
-_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-
-
 def _rows(hits: list[Hit]) -> list[tuple[str, str, str, float | None, str]]:
     """Per hit, what the page shows: the address of its contact card, its name, its city, its distance
     and the line of its e-services ("E-tjänster: …" or "Inga e-tjänster i Vårdkontakt"). The address is
-    reversed and the labels are translated once per page rather than once per hit; the HTML is what
-    ``{% url %}`` and ``{% translate %}`` would give (tests/test_search.py)."""
-    url = reverse("directory:unit", args=[_PLACEHOLDER])
+    reversed once per process (``url_pattern``) and the labels are translated once per page, rather
+    than once per hit; the HTML is what ``{% url %}`` and ``{% translate %}`` would give
+    (tests/test_search.py)."""
+    url, placeholder = url_pattern("directory:unit"), ID_PLACEHOLDERS[0]
     labels = {service: str(service.label) for service in EService}
     prefix, none = gettext("E-tjänster:"), gettext("Inga e-tjänster i Vårdkontakt")
     return [
         (
-            url.replace(_PLACEHOLDER, str(hit.id), 1),
+            url.replace(placeholder, str(hit.id), 1),
             hit.name,
             hit.city,
             hit.distance_km,

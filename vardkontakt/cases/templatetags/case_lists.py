@@ -15,38 +15,24 @@ from typing import Any
 
 from django import template
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from vardkontakt.cases.models import AuthorKind, CaseStatus
+from vardkontakt.ids import ID_PLACEHOLDERS, url_pattern
 
 register = template.Library()
 
-# Stand-ins for the ids of a URL whose arguments are ``<str:…>`` ids (a UUID never needs quoting).
-_PLACEHOLDERS = ("00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111")
-_PLACEHOLDER = _PLACEHOLDERS[0]
-# reverse(name, args=placeholders) per URL name, number of ids and script prefix: the URLconf does not
-# change while the process runs, so the ids are the only part that differs from row to row.
-_url_patterns: dict[tuple[str, int, str], str] = {}
-
-
-def _url_pattern(name: str, ids: int) -> str:
-    """The address of URL ``name`` with _PLACEHOLDERS[:ids] for its ids, reversed once."""
-    key = (name, ids, get_script_prefix())
-    pattern = _url_patterns.get(key)
-    if pattern is None:
-        pattern = _url_patterns[key] = reverse(name, args=_PLACEHOLDERS[:ids])
-    return pattern
+_PLACEHOLDER, _SECOND = ID_PLACEHOLDERS
 
 
 @register.filter
 def url_with_id(pk: object, name: str) -> str:
     """``{{ case.pk|url_with_id:"cases:detail" }}`` is ``{% url "cases:detail" case.pk %}`` for a
     URL whose only argument is a ``<str:…>`` id."""
-    return _url_pattern(name, 1).replace(_PLACEHOLDER, str(pk), 1)
+    return url_pattern(name).replace(_PLACEHOLDER, str(pk), 1)
 
 
 @register.filter
@@ -210,7 +196,7 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
     interim = f' <strong class="govuk-tag govuk-tag--blue">{html.escape(_("Delsvar"))}</strong>'
     unread = _READ.format(html.escape(_("Inte läst av invånaren än")))
     files_label = html.escape(_("Bifogade filer"))
-    case_url = _url_pattern("staff_cases:attachment", 2).replace(_PLACEHOLDER, str(case.pk), 1)
+    case_url = url_pattern("staff_cases:attachment", 2).replace(_PLACEHOLDER, str(case.pk), 1)
     zone = timezone.get_current_timezone()
     entries = []
     for message in thread:
@@ -219,7 +205,7 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
         if files:
             items = "".join(
                 _FILE.format(
-                    url=case_url.replace(_PLACEHOLDERS[1], str(file.pk), 1),
+                    url=case_url.replace(_SECOND, str(file.pk), 1),
                     name=html.escape(file.filename),
                     size=filesizeformat(file.size),
                 )
