@@ -21,6 +21,10 @@ An ``Insert`` does the same for writing one row of a model: ``ACCESS = Insert(Ac
 ``ACCESS.one(actor_id=..., action=...)`` is ``AccessLogEntry.objects.create(...)`` with the INSERT
 compiled once (no save signals: use it only for a model nothing listens to).
 
+``send()`` is ``all()`` in two steps: the query goes now, ``.result()`` reads its items later. Several
+sent inside ``pipeline()`` reach PostgreSQL in one round trip (the staff case page's reads after the
+case: ``cases.actions.read_case_for_staff``).
+
 A query with a few forms (a filter present or not) is a ``Statements`` family keyed by the form.
 The builder must not read anything that changes (the time, the request, the language, a setting
 altered by a test): such a value is a ``Param``. A Param holds one value, so a list of variable length
@@ -29,12 +33,13 @@ altered by a test): such a value is a ``Param``. A Param holds one value, so a l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import Expression
@@ -205,28 +210,80 @@ class Statement(Generic[T]):
 
     def all(self, **values: Any) -> list[T]:
         """The items the queryset gives with these Param values."""
+        return self.send(**values).result()
+
+    def send(self, **values: Any) -> Pending[T]:
+        """Send the query now and read its items later (``.result()``). Inside ``pipeline()`` several
+        statements sent one after the other reach PostgreSQL in one round trip."""
         queryset = self.queryset()
         connection = connections[queryset.db]
         compiled = self._compiled.get(connection.alias)
         if compiled is None:
             compiled = self._compiled[connection.alias] = _compile(queryset, connection)
         if compiled.sql is None:
-            return []
+            return Pending(compiled, connection, None)
         if compiled.for_update and connection.get_autocommit():
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-        with connection.cursor() as cursor:
+        cursor = connection.cursor()
+        try:
             cursor.execute(compiled.sql, compiled.values_for(values, connection))
-            rows: list[Any] = cursor.fetchall()
-        if compiled.trim:  # columns the ORDER BY needed that the queryset does not give
-            rows = [row[: compiled.col_count] for row in rows]
-        if compiled.converters:
-            rows = [compiled.convert(row, connection) for row in rows]
-        return compiled.make(rows)
+        except BaseException:
+            cursor.close()
+            raise
+        return Pending(compiled, connection, cursor)
 
     def first(self, **values: Any) -> T | None:
         """The first item, or None. Slice the queryset (``[:1]``) to have the database stop there."""
         found = self.all(**values)
         return found[0] if found else None
+
+
+class Pending(Generic[T]):
+    """A statement's query, sent: ``result()`` reads its rows and makes its items (the same list each
+    time it is asked)."""
+
+    def __init__(self, compiled: _Compiled, connection: BaseDatabaseWrapper, cursor: Any) -> None:
+        self._compiled = compiled
+        self._connection = connection
+        self._cursor = cursor
+        self._items: list[T] | None = None if cursor is not None else []
+
+    def result(self) -> list[T]:
+        if self._items is not None:
+            return self._items
+        compiled, connection, cursor = self._compiled, self._connection, self._cursor
+        self._cursor = None
+        try:
+            rows: list[Any] = cursor.fetchall()
+        finally:
+            cursor.close()
+        if compiled.trim:  # columns the ORDER BY needed that the queryset does not give
+            rows = [row[: compiled.col_count] for row in rows]
+        if compiled.converters:
+            rows = [compiled.convert(row, connection) for row in rows]
+        self._items = compiled.make(rows)
+        return self._items
+
+
+@contextmanager
+def pipeline(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Statements sent inside go to PostgreSQL one after the other without waiting for each other's
+    answers (psycopg's pipeline mode): one round trip for several reads, where each would otherwise
+    cost one, with the process switches on both sides. The pipeline's end waits for every answer; read
+    them (``Pending.result()``) there or after. Enter it inside the transaction, after its first query:
+    psycopg waits for the answer to BEGIN and to each change of autocommit, so a pipeline around
+    ``transaction.atomic()`` costs more round trips than it saves. Other databases run each statement
+    as it is sent, the same as outside."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    # An answer that reports an error can arrive while a later statement is sent (raised there as
+    # Django's error, by the cursor) or at the end, when the pipeline waits for the rest: the same
+    # translation into Django's errors (IntegrityError, DatabaseError) covers that too.
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 class Statements(Generic[K, T]):

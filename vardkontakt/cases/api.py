@@ -52,8 +52,6 @@ from vardkontakt.cases.models import (
     CaseType,
     Message,
     MyClinicKind,
-    history_of,
-    people_of,
 )
 from vardkontakt.cases.views_staff import NUMBER_MAX
 from vardkontakt.directory.models import Unit
@@ -862,12 +860,9 @@ def my_cases(request: HttpRequest, after: str = "") -> StaffCasePage:
 )
 def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
     staff = logged_in_staff(request)
-    with _answers_as_http(), transaction.atomic():
-        case = actions.open_case_for_staff(staff, case_id)
-        thread = attachments.thread_of(case)
-        history = history_of(case)
-        name_of = people_of(case)
-        may_distribute = policy.can_distribute(staff, case)
+    with _answers_as_http():
+        read = actions.read_case_for_staff(staff, case_id)
+        case, name_of = read.case, read.name_of
         return StaffCaseOut(
             id=case.pk,
             number=case.number,
@@ -896,7 +891,7 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
                     read_by_resident_at=m.read_by_resident_at,
                     attachments=_files(m),
                 )
-                for m in thread
+                for m in read.thread
             ],
             history=[
                 HistoryOut(
@@ -906,16 +901,14 @@ def get_case(request: HttpRequest, case_id: str) -> StaffCaseOut:
                     at=h.at,
                     reason=h.reason,
                 )
-                for h in history
+                for h in read.history
             ],
             acting_role=policy.acting_role(staff, case),
-            may_distribute=may_distribute,
+            may_distribute=policy.can_distribute(staff, case),
             may_send_interim=policy.can_send_interim(staff, case),
             may_answer=policy.can_answer(staff, case),
             may_close=policy.can_close(staff, case),
-            handlers=[PersonRef(id=h.pk, name=h.full_name) for h in policy.handler_list(case)]
-            if may_distribute
-            else [],
+            handlers=[PersonRef(id=h.pk, name=h.full_name) for h in read.handlers],
             standard_replies=[str(text) for text in (case.case_type.standard_replies or [])],
             answer_options=[str(text) for text in (case.case_type.answer_options or [])],
         )

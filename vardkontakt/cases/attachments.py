@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from vardkontakt.cases import clamd
 from vardkontakt.cases.models import Attachment, Case, Message, ScanResult
-from vardkontakt.statements import Param, Statement
+from vardkontakt.statements import Param, Statement, pipeline
 
 FIELD = "attachments"  # the form field the errors belong to
 NAME_MAX = 200
@@ -273,23 +273,36 @@ _FILES = Statement(
 def thread_of(case: Case) -> list[Message]:
     """The case's messages, oldest first, each with ``message.case`` set and its attachments' names (not
     their contents) in ``message.attachments.all()`` as a prefetch would leave them: read by one query
-    for the whole case (joined to the case's messages), cheaper than prefetch_related's id list."""
-    thread = _MESSAGES.all(case=case.pk)
-    files: dict[Any, list[Attachment]] = {m.pk: [] for m in thread}
-    if thread:
-        for file in _FILES.all(case=case.pk):
-            files[file.message_id].append(file)
-    to_case, to_message = Message.case.field, Attachment.message.field
-    for message in thread:
-        to_case.set_cached_value(message, case)
-        for file in files[message.pk]:
-            to_message.set_cached_value(file, message)
-        # What prefetch_related_objects leaves on each instance: the manager's .all() answers from it.
-        found = Attachment.objects.all()
-        found._result_cache = files[message.pk]
-        found._prefetch_done = True  # type: ignore[attr-defined]
-        message._prefetched_objects_cache = {"attachments": found}  # type: ignore[attr-defined]
-    return thread
+    for the whole case (joined to the case's messages), cheaper than prefetch_related's id list; on
+    PostgreSQL the two queries go in one round trip."""
+    with pipeline():
+        thread = send_thread(case)
+    return thread()
+
+
+def send_thread(case: Case) -> Callable[[], list[Message]]:
+    """``thread_of(case)`` in two steps: the queries are sent now (inside ``statements.pipeline()``, in
+    one round trip with whatever else is sent), the messages made when the returned function is called."""
+    messages, files = _MESSAGES.send(case=case.pk), _FILES.send(case=case.pk)
+
+    def make() -> list[Message]:
+        thread = messages.result()
+        by_message: dict[Any, list[Attachment]] = {m.pk: [] for m in thread}
+        for file in files.result():
+            by_message[file.message_id].append(file)
+        to_case, to_message = Message.case.field, Attachment.message.field
+        for message in thread:
+            to_case.set_cached_value(message, case)
+            for file in by_message[message.pk]:
+                to_message.set_cached_value(file, message)
+            # What prefetch_related_objects leaves on each instance: the manager's .all() answers from it.
+            found = Attachment.objects.all()
+            found._result_cache = by_message[message.pk]
+            found._prefetch_done = True  # type: ignore[attr-defined]
+            message._prefetched_objects_cache = {"attachments": found}  # type: ignore[attr-defined]
+        return thread
+
+    return make
 
 
 def download(attachment: Attachment) -> HttpResponse:

@@ -238,12 +238,19 @@ _CASE_PARAM = Param("case", models.UUIDField())
 _HISTORY = Statement(lambda: StatusChange.objects.filter(case_id=_CASE_PARAM).order_by("at", "pk"))
 
 
-def history_of(case: Case) -> list[StatusChange]:
-    """The case's status changes, oldest first, each with ``change.case`` set (a page's fixed read)."""
-    history = _HISTORY.all(case=case.pk)
-    for change in history:
-        StatusChange.case.field.set_cached_value(change, case)
-    return history
+def send_history(case: Case) -> Callable[[], list[StatusChange]]:
+    """The case's status changes, oldest first, each with ``change.case`` set (a page's fixed read),
+    in two steps: the query is sent now (see ``statements.pipeline``), the changes are made when the
+    returned function is called."""
+    sent = _HISTORY.send(case=case.pk)
+
+    def make() -> list[StatusChange]:
+        history = sent.result()
+        for change in history:
+            StatusChange.case.field.set_cached_value(change, case)
+        return history
+
+    return make
 
 
 _STAFF_OF_CASE = Statement(
@@ -256,20 +263,26 @@ _STAFF_OF_CASE = Statement(
 )
 
 
-def people_of(case: Case) -> Callable[[object], str]:
+def send_people(case: Case) -> Callable[[], Callable[[object], str]]:
     """Who wrote a message of ``case`` or changed its status, by user id, as the staff tool names
     them: a member of staff by name, the resident by name, anyone else as the resident's guardian
-    (a guardian acting for a child). The staff among them are read by one statement."""
-    staff_names: dict[object, str] = {s.user_id: s.full_name for s in _STAFF_OF_CASE.all(case=case.pk)}
+    (a guardian acting for a child). The staff among them are read by one statement, sent now (see
+    ``statements.pipeline``); the returned function gives the naming function."""
+    sent = _STAFF_OF_CASE.send(case=case.pk)
 
-    def name(user_id: object) -> str:
-        if user_id in staff_names:
-            return staff_names[user_id]
-        if user_id == case.resident.user_id:
-            return case.resident.full_name
-        return gettext("Vårdnadshavare")
+    def make() -> Callable[[object], str]:
+        staff_names: dict[object, str] = {s.user_id: s.full_name for s in sent.result()}
 
-    return name
+        def name(user_id: object) -> str:
+            if user_id in staff_names:
+                return staff_names[user_id]
+            if user_id == case.resident.user_id:
+                return case.resident.full_name
+            return gettext("Vårdnadshavare")
+
+        return name
+
+    return make
 
 
 class ScanResult(models.TextChoices):

@@ -8,6 +8,8 @@ the same 404 as for a wrong id. Lists and detail pages use the same querysets.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import DateField, DateTimeField, Exists, OuterRef, Q, QuerySet, UUIDField
 from django.utils import timezone
 
@@ -147,9 +149,10 @@ def handlers_at(case: Case) -> QuerySet[Staff]:
     return _handlers(case.unit_id, timezone.now())
 
 
-def handler_list(case: Case) -> list[Staff]:
-    """``handlers_at(case)`` read as a list, by a statement compiled once (the case page's read)."""
-    return _HANDLERS.all(unit=case.unit_id, at=timezone.now())
+def send_handler_list(case: Case) -> Callable[[], list[Staff]]:
+    """``handlers_at(case)`` as a list, by a statement compiled once (the case page's read): the query
+    is sent now (see ``statements.pipeline``), the list read when the returned function is called."""
+    return _HANDLERS.send(unit=case.unit_id, at=timezone.now()).result
 
 
 def resident_may_reply(case: Case) -> bool:

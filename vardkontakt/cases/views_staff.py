@@ -31,7 +31,7 @@ from vardkontakt.cases.forms_staff import (
     add_action_error,
 )
 from vardkontakt.cases.lists import TABS, chosen_unit, clinic_page, page_by_activity
-from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus, history_of, people_of
+from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus
 from vardkontakt.cases.templatetags.case_lists import staff_thread
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
@@ -171,66 +171,58 @@ def _render_case(
     use_reply: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The case page. The read and its access-log row are one transaction."""
-    with transaction.atomic():
-        case = actions.open_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
-        thread = attachments.thread_of(case)
-        history = history_of(case)
-        name_of = people_of(case)
-        changes = [
-            {
-                "change": h,
-                "from_label": CaseStatus(h.from_status).label if h.from_status else "",
-                "to_label": CaseStatus(h.to_status).label,
-                "by": name_of(h.by_id),
-            }
-            for h in history
-        ]
-        may_distribute = policy.can_distribute(staff, case)
-        may_answer = policy.can_answer(staff, case)
-        may_close = policy.can_close(staff, case)
-        handlers = policy.handler_list(case) if may_distribute else []
-        replies = [str(text) for text in (case.case_type.standard_replies or [])]
-        if may_answer and answer_form is None:
-            initial = {"signature": _signature(staff)}
-            if use_reply is not None:
-                data = request.POST.copy()
-                current = data.get("svar-body", "").rstrip()
-                if 0 <= use_reply < len(replies):
-                    data["svar-body"] = (
-                        f"{current}\n\n{replies[use_reply]}" if current else replies[use_reply]
-                    )
-                answer_form = AnswerForm(
-                    initial={
-                        "body": data.get("svar-body", ""),
-                        "signature": data.get("svar-signature", initial["signature"]),
-                        "close": bool(data.get("svar-close")),
-                        "option": data.get("svar-option", ""),
-                    }
-                )
-            else:
-                answer_form = AnswerForm(initial=initial)
-        context = {
-            "staff": staff,
-            "case": case,
-            "answers": _answers(case),
-            "thread": staff_thread(case, thread, name_of),
-            "changes": changes,
-            "may_distribute": may_distribute,
-            "may_answer": may_answer,
-            "may_close": may_close,
-            "may_interim": policy.can_send_interim(staff, case),
-            "handlers": handlers,
-            "replies": replies,
-            "answer_options": [str(text) for text in (case.case_type.answer_options or [])],
-            "distribute_form": distribute_form or DistributeForm(),
-            "answer_form": answer_form,
-            "close_form": close_form or CloseForm(),
-            "is_receiver": policy.acting_role(staff, case) == Role.CASE_RECEIVER,
-            "today": timezone.localdate(),
-            "attachment_hint": attachments.hint(),
+    """The case page: read (and logged) by ``actions.read_case_for_staff``, then rendered."""
+    read = actions.read_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
+    case, name_of = read.case, read.name_of
+    changes = [
+        {
+            "change": h,
+            "from_label": CaseStatus(h.from_status).label if h.from_status else "",
+            "to_label": CaseStatus(h.to_status).label,
+            "by": name_of(h.by_id),
         }
-        return render(request, "cases/staff_detail.html", context, status=status)
+        for h in read.history
+    ]
+    may_answer = policy.can_answer(staff, case)
+    replies = [str(text) for text in (case.case_type.standard_replies or [])]
+    if may_answer and answer_form is None:
+        initial = {"signature": _signature(staff)}
+        if use_reply is not None:
+            data = request.POST.copy()
+            current = data.get("svar-body", "").rstrip()
+            if 0 <= use_reply < len(replies):
+                data["svar-body"] = f"{current}\n\n{replies[use_reply]}" if current else replies[use_reply]
+            answer_form = AnswerForm(
+                initial={
+                    "body": data.get("svar-body", ""),
+                    "signature": data.get("svar-signature", initial["signature"]),
+                    "close": bool(data.get("svar-close")),
+                    "option": data.get("svar-option", ""),
+                }
+            )
+        else:
+            answer_form = AnswerForm(initial=initial)
+    context = {
+        "staff": staff,
+        "case": case,
+        "answers": _answers(case),
+        "thread": staff_thread(case, read.thread, name_of),
+        "changes": changes,
+        "may_distribute": policy.can_distribute(staff, case),
+        "may_answer": may_answer,
+        "may_close": policy.can_close(staff, case),
+        "may_interim": policy.can_send_interim(staff, case),
+        "handlers": read.handlers,
+        "replies": replies,
+        "answer_options": [str(text) for text in (case.case_type.answer_options or [])],
+        "distribute_form": distribute_form or DistributeForm(),
+        "answer_form": answer_form,
+        "close_form": close_form or CloseForm(),
+        "is_receiver": policy.acting_role(staff, case) == Role.CASE_RECEIVER,
+        "today": timezone.localdate(),
+        "attachment_hint": attachments.hint(),
+    }
+    return render(request, "cases/staff_detail.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

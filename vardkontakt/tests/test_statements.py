@@ -9,17 +9,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, DateTimeField, F, Model, UUIDField
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg import pq
 
+from vardkontakt.audit.log import record
 from vardkontakt.audit.models import AccessLogEntry
 from vardkontakt.conftest import Demo
 from vardkontakt.identity.models import Resident, Staff, User
 from vardkontakt.roles.models import Role, RoleGrant
-from vardkontakt.statements import Insert, Param, Statement
+from vardkontakt.statements import Insert, Param, Statement, pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +157,49 @@ def test_wrong_value_names_are_refused(demo: Demo) -> None:
         statement.all()
     with pytest.raises(TypeError, match="staff"):
         statement.all(staff=demo.member("maria").pk, extra=1)
+
+
+def test_statements_sent_together_give_what_each_gives_alone(demo: Demo) -> None:
+    """Sent one after the other (in a pipeline on PostgreSQL), read afterwards in any order: each gives
+    what ``all()`` gives, and one that can match nothing gives nothing without a query."""
+    names = Statement(lambda: Staff.objects.filter(pk=STAFF).values_list("hsa_id", flat=True))
+    grants = Statement(lambda: RoleGrant.objects.in_force(AT, staff_id=STAFF).values_list("role", "unit_id"))
+    nothing = Statement(lambda: Staff.objects.filter(pk__in=[]))
+    members = list(demo.staff.values())
+    now = timezone.now()
+    expected = [(names.all(staff=m.pk), sorted(grants.all(staff=m.pk, at=now), key=str)) for m in members]
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+        with pipeline():
+            pending = [(names.send(staff=m.pk), grants.send(staff=m.pk, at=now)) for m in members]
+            empty = nothing.send()
+            if connection.vendor == "postgresql":  # the answers are not waited for until asked
+                assert connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF
+        got = [(n.result(), sorted(g.result(), key=str)) for n, g in reversed(pending)]
+    assert got[::-1] == expected
+    assert pending[0][0].result() is pending[0][0].result()  # read once, the same list again
+    assert empty.result() == []
+    assert len(sent.captured_queries) == 2 * len(members)
+    if connection.vendor == "postgresql":
+        assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit outside the atomic block, as in production
+def test_an_error_in_a_pipeline_rolls_its_transaction_back(demo: Demo) -> None:
+    """A statement that fails inside the pipeline fails the transaction it is in (nothing of it is
+    kept), and the connection serves what comes next."""
+    member = demo.member("maria")
+    names = Statement(lambda: Staff.objects.filter(pk=STAFF).values_list("hsa_id", flat=True))
+    broken = Statement(
+        lambda: Staff.objects.filter(pk=STAFF).extra(where=["no_such_column = 1"]).values_list("pk")
+    )
+    before = AccessLogEntry.objects.count()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        record(actor=member.user, action="test.read", object_type="Staff", object_id=member.pk)
+        with pipeline():
+            names.send(staff=member.pk)
+            broken.send(staff=member.pk)  # last: on PostgreSQL its error arrives as the pipeline ends
+    assert AccessLogEntry.objects.count() == before
+    assert names.all(staff=member.pk) == [member.hsa_id]
 
 
 @pytest.mark.django_db(transaction=True)  # autocommit outside the atomic block, as in production

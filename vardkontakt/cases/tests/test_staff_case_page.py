@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from vardkontakt.audit.models import AccessLogEntry
 from vardkontakt.cases import actions, attachments, policy
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message, StatusChange, people_of
+from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message, StatusChange, send_people
 from vardkontakt.cases.templatetags.case_lists import staff_thread
 from vardkontakt.cases.tests.attachment_helpers import PDF, TEXT, upload
 from vardkontakt.cases.tests.staff_helpers import page, send
@@ -294,7 +294,7 @@ def test_the_thread_prints_what_the_template_loop_printed(demo: Demo, language: 
         option=None,
     )
     Message.objects.filter(case=case, interim=True).update(read_by_resident_at=timezone.now())
-    thread, name_of = attachments.thread_of(case), people_of(case)
+    thread, name_of = attachments.thread_of(case), send_people(case)()
     entries = [
         {
             "message": m,
