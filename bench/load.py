@@ -325,9 +325,12 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     manage(opts.database_url, "collectstatic", "--noinput", "-v", "0")
     fx = prepare(opts.database_url)
-    res_cookie = f"{fx['session_cookie']}={fx['resident_session']}; {fx['csrf_cookie']}={fx['csrf_secret']}"
-    staff_cookie = f"{fx['session_cookie']}={fx['staff_session']}"
-    send_cookie = f"{fx['session_cookie']}={fx['sender_session']}; {fx['csrf_cookie']}={fx['csrf_secret']}"
+    # Each client sends the CSRF cookie, as a browser does once the first page has set it (without it,
+    # every page would make a new secret and send it back in a Set-Cookie header).
+    csrf = f"{fx['csrf_cookie']}={fx['csrf_secret']}"
+    res_cookie = f"{fx['session_cookie']}={fx['resident_session']}; {csrf}"
+    staff_cookie = f"{fx['session_cookie']}={fx['staff_session']}; {csrf}"
+    send_cookie = f"{fx['session_cookie']}={fx['sender_session']}; {csrf}"
     case_ids = fx["case_ids"]
     new_path = "/mina-sidor/arenden/nytt/?" + urlencode(
         {"mottagning": fx["unit_id"], "typ": fx["case_type_id"]}
