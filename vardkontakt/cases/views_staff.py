@@ -31,11 +31,11 @@ from vardkontakt.cases.forms_staff import (
     add_action_error,
 )
 from vardkontakt.cases.lists import TABS, chosen_unit, clinic_page, page_by_activity
-from vardkontakt.cases.models import OPEN_STATUSES, Case, CaseStatus
-from vardkontakt.cases.templatetags.case_lists import staff_thread
+from vardkontakt.cases.models import OPEN_STATUSES, Case
+from vardkontakt.cases.templatetags.case_lists import staff_history, staff_thread
 from vardkontakt.identity.access import logged_in_staff, staff_required
 from vardkontakt.identity.models import Staff
-from vardkontakt.ids import parse_uuid
+from vardkontakt.ids import parse_uuid, url_pattern
 from vardkontakt.roles.models import Role
 from vardkontakt.roles.policy import unit_names_where
 
@@ -174,15 +174,7 @@ def _render_case(
     """The case page: read (and logged) by ``actions.read_case_for_staff``, then rendered."""
     read = actions.read_case_for_staff(staff, case_id, only=CASE_PAGE_FIELDS)
     case, name_of = read.case, read.name_of
-    changes = [
-        {
-            "change": h,
-            "from_label": CaseStatus(h.from_status).label if h.from_status else "",
-            "to_label": CaseStatus(h.to_status).label,
-            "by": name_of(h.by_id),
-        }
-        for h in read.history
-    ]
+    is_receiver = policy.acting_role(staff, case) == Role.CASE_RECEIVER
     may_answer = policy.can_answer(staff, case)
     replies = [str(text) for text in (case.case_type.standard_replies or [])]
     if may_answer and answer_form is None:
@@ -207,7 +199,7 @@ def _render_case(
         "case": case,
         "answers": _answers(case),
         "thread": staff_thread(case, read.thread, name_of),
-        "changes": changes,
+        "history": staff_history(read.history, name_of),
         "may_distribute": policy.can_distribute(staff, case),
         "may_answer": may_answer,
         "may_close": policy.can_close(staff, case),
@@ -218,7 +210,8 @@ def _render_case(
         "distribute_form": distribute_form or DistributeForm(),
         "answer_form": answer_form,
         "close_form": close_form or CloseForm(),
-        "is_receiver": policy.acting_role(staff, case) == Role.CASE_RECEIVER,
+        "is_receiver": is_receiver,
+        "back_url": url_pattern("staff_cases:inbox" if is_receiver else "staff_cases:mine", 0),
         "today": timezone.localdate(),
         "attachment_hint": attachments.hint(),
     }

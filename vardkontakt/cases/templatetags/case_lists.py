@@ -233,3 +233,34 @@ def staff_thread(case: Any, thread: Iterable[Any], author_of: Callable[[object],
             )
         )
     return mark_safe("".join(entries))  # noqa: S308 - every value above is escaped or a fixed text
+
+
+_CHANGE = (
+    '\n      <li class="govuk-!-margin-bottom-3">'
+    '\n        <span class="govuk-body-s">{at}</span><br>'
+    "\n        <strong>{to}</strong>{before}<br>"
+    '\n        <span class="govuk-body-s">{by}{reason}</span>'
+    "\n      </li>\n      "
+)
+
+
+def staff_history(history: Iterable[Any], author_of: Callable[[object], str]) -> SafeString:
+    """The status changes of a case (models.send_history), oldest first, as the case page's "Händelser"
+    list items: when, the new status (and the one before), who made the change and why."""
+    zone = timezone.get_current_timezone()
+    items = []
+    for change in history:
+        before = ""
+        if change.from_status:
+            label = html.escape(str(status_label(change.from_status)))
+            before = " ({})".format(_("från %(before)s") % {"before": label})
+        items.append(
+            _CHANGE.format(
+                at=iso_minute(change.at.astimezone(zone)),
+                to=html.escape(str(status_label(change.to_status))),
+                before=before,
+                by=html.escape(author_of(change.by_id)),
+                reason=f": {html.escape(change.reason)}" if change.reason else "",
+            )
+        )
+    return mark_safe("".join(items))  # noqa: S308 - every value above is escaped or a fixed text

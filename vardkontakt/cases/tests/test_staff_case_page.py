@@ -5,12 +5,21 @@ from __future__ import annotations
 import pytest
 from django.template import Context, Template
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from vardkontakt.audit.models import AccessLogEntry
 from vardkontakt.cases import actions, attachments, policy
-from vardkontakt.cases.models import AuthorKind, Case, CaseStatus, Message, StatusChange, send_people
-from vardkontakt.cases.templatetags.case_lists import staff_thread
+from vardkontakt.cases.models import (
+    AuthorKind,
+    Case,
+    CaseStatus,
+    Message,
+    StatusChange,
+    send_history,
+    send_people,
+)
+from vardkontakt.cases.templatetags.case_lists import staff_history, staff_thread
 from vardkontakt.cases.tests.attachment_helpers import PDF, TEXT, upload
 from vardkontakt.cases.tests.staff_helpers import page, send
 from vardkontakt.conftest import Demo, log_in_staff
@@ -33,6 +42,8 @@ def test_receiver_sees_the_case_and_may_distribute_but_not_answer(demo: Demo) ->
     assert response.context["may_distribute"] and not response.context["may_answer"]
     names = {h.full_name for h in response.context["handlers"]}
     assert names == {"Hans Holm", "Hedvig Hammar"}
+    inbox = reverse("staff_cases:inbox")
+    assert f'href="{inbox}?enhet={case.unit_id}">Till mottagningens inkorg</a>' in body
 
 
 def test_case_sent_by_a_guardian_says_so(demo: Demo) -> None:
@@ -116,6 +127,7 @@ def test_handler_answers_with_a_standard_reply_and_signature_and_closes(demo: De
     client = log_in_staff(Client(), hans)
     first = client.get(page(case))
     assert first.context["may_answer"]
+    assert f'href="{reverse("staff_cases:mine")}">Till mina ärenden</a>' in first.content.decode()
     assert first.context["answer_form"]["signature"].value() == "Hans Holm\nDistriktsläkare"
     used = client.post(
         page(case),
@@ -315,3 +327,43 @@ def test_the_thread_prints_what_the_template_loop_printed(demo: Demo, language: 
         assert staff_thread(case, thread, name_of) == expected
     assert "Svar &amp; &lt;provsvar&gt;.pdf" in expected and "Rad ett<br>Rad två &lt;b&gt;" in expected
     assert expected.count("<li>") == 2 and expected.count('class="govuk-inset-text"') == 4
+
+
+# The loop of cases/staff_detail.html before case_lists.staff_history built the "Händelser" items,
+# over the entries the view built for it.
+HISTORY_LOOP = """{% load i18n case_lists %}{% for item in changes %}
+      <li class="govuk-!-margin-bottom-3">
+        <span class="govuk-body-s">{{ item.change.at|iso_minute }}</span><br>
+        <strong>{{ item.to_label }}</strong>{% if item.from_label %} ({% blocktranslate with before=item.from_label %}från {{ before }}{% endblocktranslate %}){% endif %}<br>
+        <span class="govuk-body-s">{{ item.by }}{% if item.change.reason %}: {{ item.change.reason }}{% endif %}</span>
+      </li>
+      {% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_history_prints_what_the_template_loop_printed(demo: Demo, language: str) -> None:
+    maria, hans = demo.member("maria"), demo.member("hans")
+    case = send(demo)
+    actions.distribute_case(staff=maria, case_id=case.pk, handler_id=hans.pk, interim="Vi återkommer.")
+    actions.close_case(staff=hans, case_id=case.pk, reason="Klart <enligt> 'samtal' & brev")
+    history, name_of = send_history(case)(), send_people(case)()
+    changes = [
+        {
+            "change": h,
+            "from_label": CaseStatus(h.from_status).label if h.from_status else "",
+            "to_label": CaseStatus(h.to_status).label,
+            "by": name_of(h.by_id),
+        }
+        for h in history
+    ]
+    # Sent (no status before it), the interim reply, closed with a reason.
+    assert [(h.from_status, h.to_status, bool(h.reason)) for h in history] == [
+        ("", CaseStatus.SENT, False),
+        (CaseStatus.SENT, CaseStatus.INTERIM, False),
+        (CaseStatus.INTERIM, CaseStatus.CLOSED, True),
+    ]
+    with translation.override(language):
+        expected = Template(HISTORY_LOOP).render(Context({"changes": changes}))
+        assert staff_history(history, name_of) == expected
+    assert "Klart &lt;enligt&gt; &#x27;samtal&#x27; &amp; brev" in expected
+    assert expected.count("<li ") == 3 and ("(från " in expected or "(from " in expected)
