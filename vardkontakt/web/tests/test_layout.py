@@ -20,7 +20,8 @@ from vardkontakt.conftest import Demo, log_in_resident, log_in_staff
 from vardkontakt.web import context_processors
 from vardkontakt.web.context_processors import ASSETS, PAGES, layout
 
-BASE = Path(context_processors.__file__).parent / "templates" / "web" / "base.html"
+WEB = Path(context_processors.__file__).parent / "templates" / "web"
+LAYOUT = ("base.html", "_layout_top.html", "_layout_footer.html")  # the base and its fixed parts
 
 
 def test_the_layout_has_what_the_tags_would_give() -> None:
@@ -35,7 +36,8 @@ def test_the_layout_has_what_the_tags_would_give() -> None:
 
 def test_every_name_the_template_uses_is_in_the_layout_and_every_one_is_used() -> None:
     # A name the dict lacks would render as "" without an error: a dead link on every page.
-    text = BASE.read_text()
+    text = "".join((WEB / name).read_text() for name in LAYOUT)
+    assert all(f'{{% include "web/{name}" %}}' in text for name in LAYOUT[1:])
     assert set(re.findall(r"vk_layout\.urls\.(\w+)", text)) == set(layout().urls)
     assert set(re.findall(r"vk_layout\.assets\.(\w+)", text)) == set(ASSETS)
     assert "{% url" not in text and "{% static" not in text
