@@ -67,6 +67,7 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["vardkontakt.web.templatetags.url_once"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -218,11 +219,8 @@ VK_NOTIFY_RETRY_SECONDS = env_int("VK_NOTIFY_RETRY_SECONDS", 60, minimum=1)
 VK_NOTIFY_LEASE_SECONDS = env_int("VK_NOTIFY_LEASE_SECONDS", 10 * 60, minimum=30)
 
 # --- Cache: shared by every process (login failure counts); the database by default ------------------
-# "layout" is each process's own: the parts of web/base.html that are the same on every page of one
-# language and realm, rendered once ({% cache %} in the template).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "vk_cache"},
-    "layout": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "layout"},
 }
 
 # --- Background tasks ------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The base layout's links and assets, looked up once per process (web.context_processors.layout):
 the same addresses the {% url %} and {% static %} tags give, and none missing from the template. The
 parts of the layout that are the same on every page of one language and realm are rendered once per
-process (the "layout" cache): what comes from the cache is what the template renders, and one
-language's or realm's parts never show on another's page."""
+process ({% layout_part %}): what is reused is what the template renders, and one language's or
+realm's parts never show on another's page."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.templatetags.static import static
 from django.test import Client
 from django.urls import get_script_prefix, reverse, set_script_prefix
@@ -19,6 +18,7 @@ from django.urls import get_script_prefix, reverse, set_script_prefix
 from vardkontakt.conftest import Demo, log_in_resident, log_in_staff
 from vardkontakt.web import context_processors
 from vardkontakt.web.context_processors import ASSETS, PAGES, layout
+from vardkontakt.web.templatetags.layout import forget_parts
 
 WEB = Path(context_processors.__file__).parent / "templates" / "web"
 LAYOUT = ("base.html", "_layout_top.html", "_layout_footer.html")  # the base and its fixed parts
@@ -37,7 +37,7 @@ def test_the_layout_has_what_the_tags_would_give() -> None:
 def test_every_name_the_template_uses_is_in_the_layout_and_every_one_is_used() -> None:
     # A name the dict lacks would render as "" without an error: a dead link on every page.
     text = "".join((WEB / name).read_text() for name in LAYOUT)
-    assert all(f'{{% include "web/{name}" %}}' in text for name in LAYOUT[1:])
+    assert all(f'{{% layout_part "web/{name}" ' in text for name in LAYOUT[1:])
     assert set(re.findall(r"vk_layout\.urls\.(\w+)", text)) == set(layout().urls)
     assert set(re.findall(r"vk_layout\.assets\.(\w+)", text)) == set(ASSETS)
     assert "{% url" not in text and "{% static" not in text
@@ -80,8 +80,8 @@ def test_cached_parts_are_what_the_template_renders(demo: Demo) -> None:
         (resident, reverse("web:resident_home")),
         (staff, reverse("web:staff_home")),
     ]
-    caches["layout"].clear()
-    for language in ("sv", "en"):  # one cache for both: a key without the language would mix them
+    forget_parts()
+    for language in ("sv", "en"):  # kept for both: a key without the language would mix them
         for client, _path in pages:
             client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         rendered = [_without_tokens(client.get(path).content.decode()) for client, path in pages]
