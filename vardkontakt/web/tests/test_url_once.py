@@ -47,7 +47,7 @@ def test_each_name_prints_what_djangos_tag_prints(name: str) -> None:
 
 def test_only_a_constant_name_without_arguments_is_reversed_once() -> None:
     def node(source: str):
-        return _project().from_string(source).template.nodelist[0]
+        return Engine.get_default().from_string(source).nodelist[0]
 
     assert type(node("{% url 'cases:inbox' %}")) is OnceURLNode
     assert type(node("{% url 'cases:inbox' as there %}")) is OnceURLNode
