@@ -19,6 +19,21 @@ VAR = BENCH / "var"  # key ring, secret key, static files, logs (git-ignored)
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/vk_bench"
 
+# The floors the issues set on this 2-core machine: (requests per second at least, p99 under ms).
+FLOORS = {  # issue 3, cases
+    "resident_inbox": (400.0, 50.0),
+    "clinic_inbox": (400.0, 50.0),
+    "open_case": (400.0, 60.0),
+    "send_case": (200.0, 100.0),
+}
+LARGE_OVER_SMALL_P99 = 1.5  # issue 3: the resident inbox's p99 on the large set over the small set's
+SEARCH_FLOOR = (500.0, 25.0)  # issue 4: the search API on PostgreSQL
+
+
+def floor_met(result: dict, floor: tuple[float, float]) -> bool:
+    """Whether a scenario's result (run_scenario's) meets a floor, without errors."""
+    return result["throughput_per_s"] >= floor[0] and result["p99_ms"] < floor[1] and not result["errors"]
+
 
 def _secret(name: str, make) -> str:
     VAR.mkdir(parents=True, exist_ok=True)

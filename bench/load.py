@@ -8,7 +8,8 @@
    the session table the way the tests' _start_session does (force_login plus the realm keys).
 3. Per scenario: a warm-up, then --clients concurrent connections for --duration seconds, each sending
    one request after the other (closed loop, keep-alive). Bounded: it stops at the deadline or after
-   --max-requests, whichever comes first. Prints one JSON object per scenario.
+   --max-requests, whichever comes first. Prints one JSON object per scenario, with whether it met the
+   issue's floor (common.FLOORS).
 4. The resident-inbox SQL alone through pgbench (same client count and duration); the ratio
    app throughput / pgbench throughput; EXPLAIN (ANALYZE, BUFFERS) of both inbox queries.
 
@@ -32,7 +33,18 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DEFAULT_DB, ROOT, VAR, add_load_options, app_env, captured_sql, manage, setup_django
+from common import (
+    DEFAULT_DB,
+    FLOORS,
+    ROOT,
+    VAR,
+    add_load_options,
+    app_env,
+    captured_sql,
+    floor_met,
+    manage,
+    setup_django,
+)
 from seed import synthetic_pnr, uid
 
 HOST = "127.0.0.1"
@@ -391,6 +403,7 @@ def main() -> None:
             result = asyncio.run(
                 run_scenario(opts.port, make, expect, opts.clients, opts.duration, opts.max_requests)
             )
+            result["floor_met"] = floor_met(result, FLOORS[name])
             results["scenarios"][name] = result
             print(json.dumps({"scenario": name, **result}), flush=True)
     finally:
