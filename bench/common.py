@@ -108,14 +108,17 @@ def add_load_options(parser: argparse.ArgumentParser, port: int) -> None:
     parser.add_argument("--port", type=int, default=port)
     # gunicorn as README.md recommends for production on this 2-core machine: 3 sync workers (about
     # 1.5 x the cores), each serving one request at a time, a new connection per request as behind
-    # a TLS proxy. --worker-class gthread --workers 4 --threads 2 is what rounds 1-3 measured.
+    # a TLS proxy; the project's sync worker (vardkontakt.server) ends a finished connection without
+    # waiting for the client's FIN. gunicorn's own "sync" is what rounds 4-10 measured, "gthread"
+    # with --workers 4 --threads 2 what rounds 1-3 did.
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="per worker (gthread)")
     parser.add_argument(
         "--worker-class",
-        choices=["gthread", "sync"],
-        default="sync",
-        help="sync: one request per worker at a time, a new connection per request (as behind a proxy)",
+        choices=["vardkontakt.server.SyncWorker", "sync", "gthread"],
+        default="vardkontakt.server.SyncWorker",
+        help="one request per worker at a time, a new connection per request (as behind a proxy), "
+        "but gthread",
     )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)

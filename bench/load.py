@@ -252,7 +252,7 @@ async def run_scenario(port: int, make, expect: int, clients: int, seconds: floa
 
 
 def start_server(
-    database_url: str, port: int, workers: int, threads: int, worker_class: str = "gthread"
+    database_url: str, port: int, workers: int, threads: int, worker_class: str
 ) -> subprocess.Popen:
     log = open(VAR / "gunicorn.log", "w")  # noqa: SIM115 - gunicorn writes to it while it runs
     cmd = [
