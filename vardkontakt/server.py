@@ -11,12 +11,13 @@ machine, that wait cost a tenth of the searches a second (bench/README.md, "Elev
 When the request had no body, or its body was read to the end, and no byte has arrived after it, there is
 nothing to drain: this worker shuts the socket's reading side, and the graceful close that follows finds
 the end at once. Every other request (a body left unread or chunked, bytes after the request, an error
-answered by gunicorn itself) keeps gunicorn's graceful close.
+answered by gunicorn itself, TLS served by gunicorn) keeps gunicorn's graceful close.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 
 from gunicorn.http.body import LengthReader
 from gunicorn.workers import sync
@@ -24,6 +25,8 @@ from gunicorn.workers import sync
 
 def shut_reading_if_done(client: socket.socket, req) -> bool:
     """Shut the reading side of ``client`` when nothing of the request ``req`` is left to drain."""
+    if isinstance(client, ssl.SSLSocket):
+        return False  # gunicorn serving TLS itself: its close stays as it is (recv takes no flags)
     reader = req.body.reader
     if not isinstance(reader, LengthReader) or reader.length:  # chunked, or a body not read to its end
         return False

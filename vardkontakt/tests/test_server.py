@@ -3,17 +3,24 @@ drain keeps gunicorn's graceful close."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from gunicorn import http
 from gunicorn.config import Config
 
@@ -89,6 +96,41 @@ def test_bytes_after_the_request_keep_the_graceful_close(pair):
     select.select([server], [], [], 5)
     assert not shut_reading_if_done(server, req)
     assert server.recv(64) == b"GET /next HTTP/1.1\r\n"
+
+
+def test_tls_served_by_gunicorn_keeps_the_graceful_close(pair, tmp_path):
+    client, server = pair
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE
+    with client_context.wrap_socket(client, do_handshake_on_connect=False) as tls_client:
+        handshake = threading.Thread(target=tls_client.do_handshake)
+        handshake.start()
+        with server_context.wrap_socket(server, server_side=True) as tls_server:
+            handshake.join(10)
+            req = parse(tls_client, tls_server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert not shut_reading_if_done(tls_server, req)
 
 
 # --- The worker in gunicorn ----------------------------------------------------------------------------
