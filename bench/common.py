@@ -117,8 +117,8 @@ def add_load_options(parser: argparse.ArgumentParser, port: int) -> None:
         "--worker-class",
         choices=["vardkontakt.server.SyncWorker", "sync", "gthread"],
         default="vardkontakt.server.SyncWorker",
-        help="one request per worker at a time, a new connection per request (as behind a proxy), "
-        "but gthread",
+        help="the project's sync worker (the default) or gunicorn's: one request at a time, a new "
+        "connection per request (as behind a proxy); gthread keeps connections alive",
     )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
