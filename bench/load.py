@@ -224,9 +224,9 @@ async def run_scenario(port: int, make, expect: int, clients: int, seconds: floa
                 errors[f"HTTP {status}"] = errors.get(f"HTTP {status}", 0) + 1
         conn.close()
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker(n) for n in range(clients)))
-    elapsed = time.perf_counter() - started
+    elapsed, client_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -245,6 +245,8 @@ async def run_scenario(port: int, make, expect: int, clients: int, seconds: floa
         "p99_ms": pct(0.99),
         "mean_ms": round(1000 * statistics.fmean(latencies), 2) if latencies else 0.0,
         "errors": errors,
+        # The load generator's own CPU per request: what it takes of the cores it shares with the app.
+        "client_cpu_ms": round(1000 * client_cpu / max(1, len(latencies)), 3),
     }
 
 
